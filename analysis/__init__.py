@@ -1,0 +1,1 @@
+"""Queries the pages ask, statistics and disclosure control; returns Polars frames."""

@@ -1,0 +1,108 @@
+"""The dashboard's read-only, locked-down handle on the current published database version."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from etl.publish import Store
+
+SQL_DIR = Path(__file__).parent / "sql"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """Facts about the version being shown: what, when, and whether it is synthetic."""
+
+    version: int
+    loaded_at: datetime
+    synthetic: bool
+    data_end_date: date
+    first_referral_date: date
+    pilot_start: date
+    pilot_end: date
+    has_health_advice_channels: bool
+
+
+class LiveDatabase:
+    """Attaches the version the pointer names, read-only, and re-attaches when it changes.
+
+    The host connection is in memory and may only read files in the versions folder; its
+    configuration is locked, so no query can reach other files or load extensions.
+    """
+
+    def __init__(self, pointer: Path):
+        self.store = Store(pointer)
+        self._host: duckdb.DuckDBPyConnection | None = None
+        self._version: int | None = None
+        self._info: DatasetInfo | None = None
+        self._lock = threading.Lock()
+
+    def refresh(self) -> DatasetInfo | None:
+        """Follow the pointer; None when nothing has been published yet."""
+        current = self.store.current()
+        if current is None:
+            return None
+        version, path = current
+        with self._lock:
+            if version != self._version:
+                if self._host is None:
+                    self._host = _locked_host(self.store.versions_dir)
+                literal = "'" + str(path).replace("'", "''") + "'"
+                # Queries already running keep the old version until they finish.
+                self._host.execute(f"ATTACH OR REPLACE {literal} AS live (READ_ONLY)")
+                self._version = version
+                self._info = _read_info(self._host)
+        return self._info
+
+    @property
+    def version(self) -> int | None:
+        """The attached version."""
+        return self._version
+
+    def query(self, sql: str, params: dict | None = None) -> pl.DataFrame:
+        """Run one parameterised query on the attached version, in a cursor of its own."""
+        if self._host is None:
+            raise RuntimeError("ingen database er tilknyttet")
+        cursor = self._host.cursor()
+        try:
+            cursor.execute("USE live")
+            return cursor.sql(sql, params=params or {}).pl()
+        finally:
+            cursor.close()
+
+    def run(self, name: str, params: dict | None = None) -> pl.DataFrame:
+        """Run analysis/sql/<name>.sql with these parameters."""
+        return self.query(read_sql(name), params)
+
+
+@cache
+def read_sql(name: str) -> str:
+    """The text of analysis/sql/<name>.sql."""
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _locked_host(allowed: Path) -> duckdb.DuckDBPyConnection:
+    host = duckdb.connect(
+        ":memory:",
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
+    )
+    directory = str(allowed.resolve()).replace("'", "''") + "/"
+    host.execute(f"SET allowed_directories = ['{directory}']")
+    host.execute("SET enable_external_access = false")
+    host.execute("SET lock_configuration = true")
+    return host
+
+
+def _read_info(host: duckdb.DuckDBPyConnection) -> DatasetInfo:
+    row = host.execute(
+        "SELECT version, loaded_at, synthetic, data_end_date, first_referral_date, pilot_start, "
+        "pilot_end, has_health_advice_channels FROM live.meta_dataset"
+    ).fetchall()[0]
+    return DatasetInfo(*row)

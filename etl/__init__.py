@@ -1,0 +1,1 @@
+"""Extract, validate, transform and publish case statistics into versioned DuckDB files."""

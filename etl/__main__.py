@@ -1,0 +1,7 @@
+"""`python -m etl`: generate, load and status."""
+
+import sys
+
+from etl.cli import main
+
+sys.exit(main())

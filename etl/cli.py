@@ -1,0 +1,126 @@
+"""The ETL's command line: generate, load and status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from datetime import date
+from pathlib import Path
+
+import settings
+from etl.problems import InvalidInput
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m etl", description="Indlæsning af data om ressourceforløb.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="skriv det syntetiske standarddatasæt som kontraktfiler")
+    gen.add_argument("--out", type=Path, required=True, help="mappe, der skal skrives til")
+    gen.add_argument("--scale", type=float, default=1.0, help="skala (1 = kalibreret til de publicerede tal)")
+    gen.add_argument("--seed", type=int, default=settings.DEFAULT_SEED)
+
+    load = sub.add_parser("load", help="kontrollér og udgiv et datasæt som ny version af databasen")
+    load.add_argument("paths", type=Path, nargs="+", help="mappe, projektmappe (.xlsx) eller filer")
+    load.add_argument("--db", type=Path, default=settings.DB_PATH)
+    load.add_argument("--ignore-extra-columns", action="store_true", help="udelad ukendte kolonner bevidst")
+    load.add_argument("--encoding", help="tegnkodning for CSV (ellers fundet automatisk)")
+    load.add_argument("--pilot-start", type=date.fromisoformat, default=settings.PILOT_START)
+    load.add_argument("--pilot-end", type=date.fromisoformat, default=settings.PILOT_END)
+
+    status = sub.add_parser("status", help="vis den udgivne version")
+    status.add_argument("--db", type=Path, default=settings.DB_PATH)
+    status.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; return the exit code (0 ok, 2 invalid input, 1 internal error)."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        if args.command == "load":
+            return _load(args)
+        return _status(args)
+    except InvalidInput as exc:
+        print(_rejection(exc, args), file=sys.stderr)
+        return EXIT_INVALID
+    except Exception:  # anything else is our fault, not the file's
+        print("Intern fejl i indlæsningen; den udgivne database er uændret.", file=sys.stderr)
+        traceback.print_exc(file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _generate(args) -> int:
+    from etl.generate import generate
+
+    manifest = generate(args.out, scale=args.scale, seed=args.seed)
+    rows = ", ".join(f"{k}: {v}" for k, v in manifest["row_counts"].items())
+    print(f"Syntetisk datasæt skrevet til {args.out} ({rows})")
+    return EXIT_OK
+
+
+def _load(args) -> int:
+    from etl.load import STAGES, load
+
+    kwargs = dict(
+        ignore_extra_columns=args.ignore_extra_columns,
+        encoding=args.encoding,
+        pilot_window=(args.pilot_start, args.pilot_end),
+    )
+    if sys.stderr.isatty():
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("Indlæser", total=len(STAGES))
+
+            def step(stage: str) -> None:
+                bar.update(task, completed=STAGES.index(stage), description=stage.capitalize())
+
+            result = load(args.paths, args.db, progress=step, **kwargs)
+            bar.update(task, completed=len(STAGES))
+    else:
+        result = load(args.paths, args.db, **kwargs)
+    rows = ", ".join(f"{k}: {_dk(v)}" for k, v in result.rows.items())
+    kind = "syntetiske data" if result.synthetic else "data"
+    print(f"Version {result.version} udgivet ({kind}; {rows}) -> {result.path}")
+    for source in result.sources:
+        if source["ignored_columns"]:
+            print(f"  {Path(source['file']).name}: udeladte kolonner {', '.join(source['ignored_columns'])}")
+    return EXIT_OK
+
+
+def _status(args) -> int:
+    from etl.status import read_status
+
+    info = read_status(args.db)
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, sort_keys=True))
+        return EXIT_OK
+    if info["version"] is None:
+        print(f"Ingen version er udgivet i {args.db}.")
+        return EXIT_OK
+    print(f"Version {info['version']} ({'syntetiske data' if info['synthetic'] else 'rigtige data'})")
+    print(f"Indlæst: {info['loaded_at']}")
+    print(f"Fil: {info['file']}")
+    for table, n in info["tables"].items():
+        print(f"  {table}: {_dk(n)} rækker")
+    for source in info["sources"]:
+        print(f"  {source['table']}: {source['file']} sha256={source['sha256']}")
+    return EXIT_OK
+
+
+def _dk(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _rejection(exc: InvalidInput, args) -> str:
+    where = getattr(args, "db", None)
+    head = f"Indlæsningen er afvist: {_dk(exc.total)} problem{'er' if exc.total != 1 else ''} i inputtet."
+    tail = f"Den udgivne database ({where}) er uændret." if where else ""
+    return "\n".join(x for x in (head, exc.report(settings.MAX_PROBLEMS_LISTED), tail) if x)

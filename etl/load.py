@@ -1,0 +1,184 @@
+"""One load: discover, read, validate, transform, and publish a new database version."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+import settings
+from etl import contract, extract, transform, validate
+from etl.problems import InvalidInput, Problem
+from etl.publish import Store
+
+STAGES = ("læser filer", "kontrollerer", "bygger tabeller", "udgiver")
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class LoadResult:
+    """What a successful load published."""
+
+    version: int
+    path: Path
+    loaded_at: datetime
+    synthetic: bool
+    rows: dict[str, int]
+    sources: list[dict]
+
+
+def load(
+    paths: list[Path],
+    db: Path,
+    *,
+    ignore_extra_columns: bool = False,
+    encoding: str | None = None,
+    pilot_window: tuple[date, date] = (settings.PILOT_START, settings.PILOT_END),
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Validate the dataset at `paths` and publish it as the next version behind `db`.
+
+    Raises InvalidInput (nothing published) when the files break the contract.
+    """
+    step = progress or (lambda stage: None)
+    store = Store(db)
+    dataset = extract.discover([Path(p) for p in paths])
+    with store.lock():
+        version = store.next_version()
+        staged = store.staging_path(version)
+        for leftover in (staged, staged.with_name(staged.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+        previous = store.current()
+        try:
+            con = duckdb.connect(str(staged))
+            try:
+                result = _build(
+                    con, dataset, version, previous, ignore_extra_columns, encoding, pilot_window, step
+                )
+                con.execute("CHECKPOINT")
+            finally:
+                con.close()
+            step(STAGES[3])
+            result.path = store.publish(staged, version)
+        except BaseException:
+            for leftover in (staged, staged.with_name(staged.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            raise
+        store.prune(settings.KEEP_VERSIONS)
+    return result
+
+
+def _build(
+    con: duckdb.DuckDBPyConnection,
+    dataset: extract.Dataset,
+    version: int,
+    previous: tuple[int, Path] | None,
+    ignore_extra: bool,
+    encoding: str | None,
+    pilot_window: tuple[date, date],
+    step: Progress,
+) -> LoadResult:
+    """Fill the staged file; raise InvalidInput before any mart is built if a rule is broken."""
+    transform.macros(con)
+    validate.category_macros(con)
+    transform.build_reference(con)
+
+    step(STAGES[0])
+    raws: dict[str, extract.RawTable] = {}
+    problems: list[Problem] = []
+    for name, source in dataset.sources.items():
+        try:
+            raws[name] = extract.read_source(con, source, ignore_extra, encoding)
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InvalidInput(problems)
+    for name, table in contract.TABLES.items():
+        if name not in raws:  # an optional table that was not delivered: empty, same columns
+            cols = ", ".join(f'CAST(NULL AS VARCHAR) AS "{c}"' for c in table.column_names)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE raw_{name} AS SELECT {cols} LIMIT 0")
+
+    step(STAGES[1])
+    transform.build_staging(con)
+    found, total = validate.check(con, raws, pilot_window, settings.MAX_PROBLEMS_LISTED)
+    if total:
+        raise InvalidInput(found, total)
+
+    step(STAGES[2])
+    transform.build_marts(con)
+    loaded_at = datetime.now(timezone.utc).replace(microsecond=0)
+    synthetic = dataset.manifest.get("synthetic") is True
+    rows = {name: raws[name].rows if name in raws else 0 for name in contract.TABLES}
+    sources = [
+        {
+            "table": name,
+            "file": str(raw.source.path.resolve()),
+            "sha256": raw.sha256,
+            "rows": raw.rows,
+            "ignored_columns": raw.extra_columns,
+            **raw.details,
+        }
+        for name, raw in raws.items()
+    ]
+    _write_meta(con, version, previous, loaded_at, synthetic, rows, sources, dataset.manifest, pilot_window)
+    return LoadResult(version, Path(), loaded_at, synthetic, rows, sources)
+
+
+def _write_meta(con, version, previous, loaded_at, synthetic, rows, sources, manifest, pilot_window) -> None:
+    """The load log (this load plus the history of earlier ones) and the dataset facts."""
+    con.execute(
+        "CREATE TABLE meta_load_log (version INTEGER, loaded_at TIMESTAMPTZ, synthetic BOOLEAN, "
+        "contract_version VARCHAR, rows_json VARCHAR, sources_json VARCHAR, ignored_columns_json VARCHAR, "
+        "manifest_json VARCHAR)"
+    )
+    if previous is not None:
+        con.execute("ATTACH $p AS previous (READ_ONLY)", {"p": str(previous[1])})
+        try:
+            has_log = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = 'meta_load_log'"
+            ).fetchall()[0][0]
+            if has_log:
+                con.execute("INSERT INTO meta_load_log SELECT * FROM previous.meta_load_log")
+        finally:
+            con.execute("DETACH previous")
+    ignored = {s["table"]: s["ignored_columns"] for s in sources if s["ignored_columns"]}
+    con.execute(
+        "INSERT INTO meta_load_log VALUES ($version, $loaded_at, $synthetic, $contract, $rows, $sources, $ignored, $manifest)",
+        {
+            "version": version,
+            "loaded_at": loaded_at,
+            "synthetic": synthetic,
+            "contract": contract.CONTRACT_VERSION,
+            "rows": json.dumps(rows, sort_keys=True),
+            "sources": json.dumps(sources, sort_keys=True, ensure_ascii=False),
+            "ignored": json.dumps(ignored, sort_keys=True, ensure_ascii=False),
+            "manifest": json.dumps(manifest, sort_keys=True, ensure_ascii=False),
+        },
+    )
+    # The data's end: the manifest says it for generated data; for real extracts the latest
+    # date in the cases stands in for the extraction date.
+    declared = manifest.get("data_end_date")
+    con.execute(
+        "CREATE TABLE meta_dataset AS SELECT $version AS version, $loaded_at::TIMESTAMPTZ AS loaded_at, "
+        "$synthetic AS synthetic, coalesce($declared::DATE, (SELECT max(greatest(referral_date, team_meeting_date, "
+        "decision_date, course_start_date, coordinator_assigned_date, internship_start_date, course_end_date)) "
+        "FROM fct_cases)) AS data_end_date, (SELECT min(referral_date) FROM fct_cases) AS first_referral_date, "
+        "$pilot_start::DATE AS pilot_start, $pilot_end::DATE AS pilot_end, "
+        "$has_channels AS has_health_advice_channels, "
+        "$contract AS contract_version",
+        {
+            "version": version,
+            "loaded_at": loaded_at,
+            "synthetic": synthetic,
+            "declared": declared,
+            "pilot_start": pilot_window[0],
+            "pilot_end": pilot_window[1],
+            "contract": contract.CONTRACT_VERSION,
+            "has_channels": any(s["table"] == "health_advice_channels" for s in sources),
+        },
+    )

@@ -1,0 +1,46 @@
+-- Parsing macros shared by the staging views and the checks.
+-- Each returns NULL for a value it cannot read, so a check can tell "missing" from "invalid".
+
+-- Empty or blank cell = missing. Non-breaking spaces come from Excel exports.
+CREATE OR REPLACE TEMP MACRO rf_clean(v) AS
+    NULLIF(trim(replace(CAST(v AS VARCHAR), chr(160), ' ')), '');
+
+-- Case, spacing and Danish letters do not matter when matching labels.
+CREATE OR REPLACE TEMP MACRO rf_fold(v) AS
+    regexp_replace(
+        strip_accents(replace(replace(replace(lower(rf_clean(v)), 'æ', 'ae'), 'ø', 'oe'), 'å', 'aa')),
+        '\s+', ' ', 'g');
+
+-- Integers: plain digits, or Danish thousands dots (1.234.567), optionally ",00".
+-- A dot that is not a thousands separator (40.4) is not an integer: it is rejected, not guessed.
+CREATE OR REPLACE TEMP MACRO rf_int(v) AS
+    CASE WHEN regexp_full_match(rf_clean(v), '[+-]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,0+)?')
+         THEN TRY_CAST(replace(regexp_replace(rf_clean(v), ',0+$', ''), '.', '') AS BIGINT)
+    END;
+
+-- Dates: YYYY-MM-DD, DD-MM-YYYY or DD.MM.YYYY; the shape is checked first so that
+-- 17-07-01 is never read as the year 17.
+CREATE OR REPLACE TEMP MACRO rf_date(v) AS
+    CASE WHEN regexp_full_match(rf_clean(v), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}')
+         THEN CAST(try_strptime(rf_clean(v), ['%Y-%m-%d', '%d-%m-%Y', '%d.%m.%Y']) AS DATE)
+    END;
+
+CREATE OR REPLACE TEMP MACRO rf_bool(v) AS
+    CASE WHEN rf_fold(v) IN ('ja', 'true', '1', 'sand', 'j', 'yes', 'y') THEN true
+         WHEN rf_fold(v) IN ('nej', 'false', '0', 'falsk', 'n', 'no') THEN false
+    END;
+
+-- Quarters: 2024-Q1, 2024Q1, 2024K1 (Statistics Denmark), any case -> '2024-Q1'.
+CREATE OR REPLACE TEMP MACRO rf_quarter(v) AS
+    CASE WHEN regexp_full_match(rf_clean(v), '[0-9]{4}-?[QqKk][1-4]')
+         THEN left(rf_clean(v), 4) || '-Q' || right(rf_clean(v), 1)
+    END;
+
+CREATE OR REPLACE TEMP MACRO rf_quarter_start(q) AS
+    make_date(CAST(left(q, 4) AS INTEGER), 3 * CAST(right(q, 1) AS INTEGER) - 2, 1);
+
+-- A CPR number: DDMMYY-SSSS or ten digits whose first six digits are a valid date.
+CREATE OR REPLACE TEMP MACRO rf_is_cpr(v) AS
+    length(v) >= 10
+    AND regexp_matches(v, '(^|[^0-9])[0-9]{6}-?[0-9]{4}([^0-9]|$)')
+    AND try_strptime(regexp_extract(v, '(^|[^0-9])([0-9]{6})-?[0-9]{4}([^0-9]|$)', 2), '%d%m%y') IS NOT NULL;

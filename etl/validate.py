@@ -1,0 +1,155 @@
+"""Check raw tables against the contract in SQL, and turn failures into located problems."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from etl import contract, extract, sqlfiles
+from etl.contract import BOOLEAN, CATEGORY, DATE, INTEGER, QUARTER, TEXT, Table
+from etl.extract import RawTable
+from etl.problems import Problem
+
+# Rules that make the whole extract suspect are listed first.
+_PRIORITY = {"value.cpr": 0}
+
+_PARSERS = {INTEGER: "rf_int", DATE: "rf_date", BOOLEAN: "rf_bool", QUARTER: "rf_quarter"}
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def category_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """One macro per categorical column, mapping any accepted label to its code (NULL if none)."""
+    for table in contract.TABLES.values():
+        for col in table.columns:
+            if col.type != CATEGORY:
+                continue
+            cases = " ".join(
+                f"WHEN {_literal(label)} THEN {_literal(code)}"
+                for label, code in sorted(contract.label_lookup(col).items())
+            )
+            con.execute(
+                f"CREATE OR REPLACE TEMP MACRO cat_{table.name}_{col.name}(v) AS "
+                f"CASE rf_fold(v) {cases} END"
+            )
+
+
+def _column_checks(table: Table, relation: str, extra_names: list[str]) -> str:
+    """One query over the raw table: missing required values, unreadable values, CPR numbers."""
+    branches = []
+    for col in table.columns:
+        q = f'"{col.name}"'
+        if col.required:
+            branches.append(
+                f"SELECT rowid AS _rec, '{col.name}' AS column_name, {q} AS value, 'value.required' AS rule "
+                f"FROM {relation} WHERE rf_clean({q}) IS NULL"
+            )
+        if col.type == TEXT:
+            parsed = None
+        elif col.type == CATEGORY:
+            parsed = f"cat_{table.name}_{col.name}({q})"
+        else:
+            parsed = f"{_PARSERS[col.type]}({q})"
+        if parsed is not None:
+            # A value that cannot be read is reported once: as a CPR number if it looks like one.
+            rule = f"CASE WHEN rf_is_cpr({q}) THEN 'value.cpr' ELSE 'value.{col.type}' END"
+            branches.append(
+                f"SELECT rowid, '{col.name}', {q}, {rule} FROM {relation} "
+                f"WHERE rf_clean({q}) IS NOT NULL AND {parsed} IS NULL"
+            )
+        if col.type in (TEXT, INTEGER):
+            extra = f" AND {parsed} IS NOT NULL" if parsed else ""
+            branches.append(f"SELECT rowid, '{col.name}', {q}, 'value.cpr' FROM {relation} WHERE rf_is_cpr({q}){extra}")
+    for name in extra_names:
+        branches.append(f"SELECT rowid, '{name}', \"{name}\", 'value.cpr' FROM {relation} WHERE rf_is_cpr(\"{name}\")")
+    return "\nUNION ALL\n".join(branches)
+
+
+def _key_check(table: Table) -> str:
+    """Every record whose key occurs more than once."""
+    key = ", ".join(table.key)
+    not_null = " AND ".join(f"{k} IS NOT NULL" for k in table.key)
+    return (
+        f"WITH dup AS (SELECT {key} FROM stg_{table.name} WHERE {not_null} GROUP BY {key} HAVING count(*) > 1) "
+        f"SELECT s._rec, '{table.key[-1] if len(table.key) == 1 else ', '.join(table.key)}' AS column_name, "
+        f"concat_ws(' / ', {', '.join(f'CAST(s.{k} AS VARCHAR)' for k in table.key)}) AS value, 'key.duplicate' AS rule "
+        f"FROM stg_{table.name} s SEMI JOIN dup USING ({key})"
+    )
+
+
+def check(
+    con: duckdb.DuckDBPyConnection,
+    raws: dict[str, RawTable],
+    pilot_window: tuple[date, date],
+    limit: int,
+) -> tuple[list[Problem], int]:
+    """All problems in the loaded raw tables: the first `limit` located, and the total count."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE problems "
+        "(table_name VARCHAR, _rec BIGINT, column_name VARCHAR, value VARCHAR, rule VARCHAR)"
+    )
+    for name, raw in raws.items():
+        table = contract.TABLES[name]
+        extras = [c for c in _raw_columns(con, raw.relation) if c.startswith("_extra_")]
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE column_problems AS {_column_checks(table, raw.relation, extras)}"
+        )
+        params = {"pilot_start": pilot_window[0], "pilot_end": pilot_window[1]}
+        row_sql = sqlfiles.read("checks", name)
+        used = {k: v for k, v in params.items() if f"${k}" in row_sql}
+        con.execute(
+            f"INSERT INTO problems SELECT '{name}', * FROM column_problems "
+            f"UNION ALL SELECT '{name}', * FROM ({row_sql}) "
+            f"UNION ALL SELECT '{name}', * FROM ({_key_check(table)})",
+            used,
+        )
+    header_problems = [p for raw in raws.values() for p in extract.unknown_column_problems(raw)]
+    total = con.sql("SELECT count(*) FROM problems").fetchall()[0][0] + len(header_problems)
+    if total == 0:
+        return [], 0
+    # Column position in the file, so a line's problems read left to right.
+    positions = [f"{name}.{col}" for name, raw in raws.items() for col in raw.headers]
+    rows = con.execute(
+        "SELECT table_name, _rec, column_name, value, rule FROM problems "
+        "ORDER BY CASE WHEN rule = 'value.cpr' THEN 0 ELSE 1 END, "
+        "list_position($tables, table_name), _rec, list_position($positions, table_name || '.' || column_name), rule "
+        "LIMIT $limit",
+        {"tables": list(contract.TABLES), "positions": positions, "limit": limit},
+    ).fetchall()
+    return (header_problems + _locate(con, rows, raws))[:limit], total
+
+
+def _raw_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [r[0] for r in con.execute(f"DESCRIBE {relation}").fetchall()]
+
+
+def _locate(con: duckdb.DuckDBPyConnection, rows: list[tuple], raws: dict[str, RawTable]) -> list[Problem]:
+    """Problems with the file, line/row, the header and the value as written in the file."""
+    by_table: dict[str, list[int]] = {}
+    for table_name, rec, *_ in rows:
+        by_table.setdefault(table_name, []).append(rec)
+    where = {name: raws[name].locate(sorted(set(recs))) for name, recs in by_table.items()}
+    written = {name: _raw_rows(con, raws[name].relation, recs) for name, recs in by_table.items()}
+    problems = []
+    for table_name, rec, column, value, rule in rows:
+        raw = raws[table_name]
+        if value is not None and column in written[table_name].get(rec, {}):
+            value = written[table_name][rec][column]
+        shown = raw.headers.get(column, column)
+        detail = ""
+        if rule == "value.category":
+            detail = "tilladt: " + ", ".join(
+                " / ".join((code, *labels)) for code, labels in contract.TABLES[table_name].column(column).values.items()
+            )
+        problems.append(Problem(raw.source.label, where[table_name][rec], shown, value, rule, detail))
+    return problems
+
+
+def _raw_rows(con: duckdb.DuckDBPyConnection, relation: str, recs: list[int]) -> dict[int, dict]:
+    """The listed records of a raw table as written (record index -> column -> text)."""
+    result = con.execute(f"SELECT rowid AS _rec, * FROM {relation} WHERE rowid IN (SELECT unnest($recs))", {"recs": recs})
+    names = [d[0] for d in result.description]
+    return {row[0]: dict(zip(names[1:], row[1:])) for row in result.fetchall()}
