@@ -13,6 +13,12 @@ SHARED_REFERENCE = ROOT.parent / "shared" / "reference" / "kommuner.csv"
 
 # The dashboard reads the database that this pointer names (a symlink to a versioned file).
 DB_PATH = Path(os.environ.get("RF_DB", DATA_DIR / "ressourceforloeb.duckdb"))
+
+
+def db_path() -> Path:
+    """The pointer the dashboard reads, looked up each time so tests can point elsewhere."""
+    return Path(os.environ.get("RF_DB", DB_PATH))
+
 DEFAULT_DATASET_DIR = Path(os.environ.get("RF_DEFAULT_DATASET", DATA_DIR / "raw" / "default"))
 
 DEFAULT_SEED = 2017

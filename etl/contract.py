@@ -200,10 +200,6 @@ TABLES: dict[str, Table] = {
     t.name: t for t in (CASES, PILOT_REQUESTS, POOL_GRANTS, HEALTH_ADVICE_CHANNELS)
 }
 
-TRUE_WORDS = ("ja", "true", "1", "sand", "j", "yes", "y")
-FALSE_WORDS = ("nej", "false", "0", "falsk", "n", "no")
-
-
 def fold(text: str) -> str:
     """Normalise a header or label for matching: case, spacing, Danish letters, accents."""
     text = text.replace("\ufeff", "").strip().lower()

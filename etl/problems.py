@@ -22,7 +22,7 @@ RULES: dict[str, str] = {
     "value.required": "værdien er påkrævet, men cellen er tom",
     "value.integer": "ikke et heltal (fx 1234 eller 1.234)",
     "value.date": "ikke en gyldig dato (ÅÅÅÅ-MM-DD, DD-MM-ÅÅÅÅ eller DD.MM.ÅÅÅÅ)",
-    "value.boolean": "ikke ja/nej (ja, nej, true, false, 1, 0)",
+    "value.boolean": "ikke ja/nej (ja/nej, true/false, 1/0, sand/falsk, j/n, yes/no)",
     "value.category": "værdien er ikke en af de tilladte",
     "value.quarter": "ikke et kvartal (ÅÅÅÅ-Qn, ÅÅÅÅQn eller ÅÅÅÅKn)",
     "value.cpr": "værdien ligner et CPR-nummer: udtrækket er ikke pseudonymiseret, og hele indlæsningen afvises",

@@ -26,7 +26,7 @@ CREATE OR REPLACE TEMP MACRO rf_date(v) AS
     END;
 
 CREATE OR REPLACE TEMP MACRO rf_bool(v) AS
-    CASE WHEN rf_fold(v) IN ('ja', 'true', '1', 'sand', 'j', 'yes', 'y') THEN true
+    CASE WHEN rf_fold(v) IN ('ja', 'true', '1', 'sand', 'j', 'yes') THEN true
          WHEN rf_fold(v) IN ('nej', 'false', '0', 'falsk', 'n', 'no') THEN false
     END;
 

@@ -65,10 +65,10 @@ final as (
         last_day(month_start) as month_end,
         courses_started,
         courses_ended,
-        sum(courses_started - courses_left) over (
+        (sum(courses_started - courses_left) over (
             partition by municipality_code order by month_start
             rows between unbounded preceding and current row
-        ) as courses_active
+        ))::bigint as courses_active
     from flows
 )
 

@@ -1,0 +1,26 @@
+"""Entry: page config, navigation, the live database, the synthetic banner and the footer."""
+
+import streamlit as st
+
+import settings
+from ui import session, widgets
+
+st.set_page_config(page_title="Ressourceforløb – evaluering", page_icon=":material/monitoring:", layout="wide")
+
+info = session.dataset()
+if info is None:
+    st.title("Ressourceforløb – evaluering")
+    st.error(
+        f"Der er ikke indlæst nogen data endnu ({settings.db_path()} findes ikke). "
+        "Byg standarddatasættet med `make data`, eller indlæs et udtræk med "
+        "`python -m etl load MAPPE --db " + str(settings.db_path()) + "`."
+    )
+    st.stop()
+
+pages = [
+    st.Page("pages/overview.py", title="Overblik", icon=":material/dashboard:", url_path="overblik", default=True),
+]
+navigation = st.navigation(pages)
+widgets.synthetic_banner(info)
+navigation.run()
+widgets.footer(info)

@@ -1,0 +1,83 @@
+"""Overblik: key figures of the loaded data beside the published figures, and the trend."""
+
+import streamlit as st
+
+from analysis import overview
+from ui import charts, labels, session, tables, widgets
+from ui import format as fmt
+
+info = session.dataset()
+st.title("Ressourceforløb – overblik")
+st.caption(
+    "Nøgletal for de indlæste data ved siden af de publicerede tal, og udviklingen i antallet af "
+    "personer i ressourceforløb med initiativpakkens begivenheder markeret."
+)
+
+region_names = dict(session.cached(overview.regions).iter_rows())
+region = widgets.region_filter(region_names)
+scope = "hele landet" if region is None else region_names[region]
+
+figures = session.cached(overview.key_figures, region)
+st.subheader(f"Nøgletal, {scope}")
+row = st.columns(4)
+with row[0]:
+    widgets.metric(f"Personer i ressourceforløb {fmt.day(figures.as_of)}", figures.persons_in_course,
+                   help=labels.DEFINITIONS["persons_in_course"])
+with row[1]:
+    widgets.metric("Forløb i forsøgsperioden", figures.courses_in_pilot_window,
+                   help=labels.DEFINITIONS["courses_in_pilot_window"])
+with row[2]:
+    widgets.metric("Anmodninger om sundhedskoordinator", figures.pilot_requests,
+                   help=labels.DEFINITIONS["pilot_requests"])
+with row[3]:
+    widgets.metric("Puljebevillinger i alt", figures.pool_granted_dkk, render=fmt.kroner,
+                   help=labels.DEFINITIONS["pool_granted"])
+row = st.columns(4)
+with row[0]:
+    widgets.metric("Kommuner med anmodninger", figures.pilot_municipalities,
+                   help=labels.DEFINITIONS["pilot_municipalities"])
+with row[1]:
+    widgets.metric("Kommuner med puljebevilling", figures.pool_municipalities,
+                   help=labels.DEFINITIONS["pool_municipalities"])
+
+st.subheader(f"Personer i ressourceforløb pr. kvartal, {scope}")
+trend = session.cached(overview.persons_by_quarter, region)
+events = session.cached(overview.events)
+figure, hidden_note = charts.persons_in_course_trend(trend, events, (info.pilot_start, info.pilot_end))
+st.plotly_chart(figure, config={"displaylogo": False})
+st.caption(labels.DEFINITIONS["persons_in_course"] + (" " + hidden_note if hidden_note else ""))
+
+quarter_columns = {"quarter_end": labels.COLUMNS["quarter_end"], "persons_in_course": labels.COLUMNS["persons_in_course"],
+                   "courses_started": labels.COLUMNS["courses_started"]}
+st.download_button(
+    "Hent kvartalstal (CSV)",
+    tables.csv_bytes(trend, quarter_columns, {"quarter_end": fmt.day}, source="Indlæste data, dataversion "
+                     f"{info.version}", synthetic=info.synthetic),
+    file_name=f"personer_i_ressourceforloeb_kvartal_v{info.version}.csv",
+    mime="text/csv",
+)
+
+st.subheader(f"Nye forløb og afgørelser pr. år, {scope}")
+by_year = session.cached(overview.courses_and_decisions_by_year, region)
+year_columns = {c: labels.COLUMNS[c] for c in
+                ("year", "new_courses", "resource_course", "flex_job", "disability_pension", "other", "decisions")}
+widgets.table(by_year, year_columns, {"year": str})
+st.caption(labels.DEFINITIONS["new_courses"] + " " + labels.DEFINITIONS["decisions"])
+
+st.subheader("Indlæste data ved siden af de publicerede tal (hele landet)")
+comparison = session.cached(overview.comparison_with_published)
+widgets.table(
+    comparison,
+    {"label_da": "Tal", "period_da": "Periode", "value_text_da": "Publiceret", "loaded_value": "Indlæste data",
+     "source_title": "Kilde"},
+    {"loaded_value": lambda v: fmt.MISSING if v is None else (fmt.kroner(v) if v >= 1_000_000 else fmt.number(v))},
+)
+st.caption(
+    "Personer i forløb er opgjort på den sidste dag i den måned, kilden nævner. "
+    "Hvor to kilder er uenige om puljens størrelse, vises begge."
+)
+with st.expander("Andre publicerede tal om ressourceforløb (med kilder)"):
+    widgets.table(
+        session.cached(overview.other_published),
+        {"label_da": "Tal", "value_text_da": "Publiceret", "period_da": "Periode", "source_title": "Kilde"},
+    )

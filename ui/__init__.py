@@ -1,0 +1,1 @@
+"""Danish labels and formats, Plotly figure builders, shared widgets and downloads."""

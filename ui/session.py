@@ -1,0 +1,41 @@
+"""The dashboard's shared database handle and cached analysis calls."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+import settings
+from analysis.database import DatasetInfo, LiveDatabase
+
+
+@st.cache_resource(show_spinner=False)
+def _database(pointer: str) -> LiveDatabase:
+    return LiveDatabase(Path(pointer))
+
+
+def database() -> LiveDatabase:
+    """The live database of the configured pointer (one per process)."""
+    return _database(str(settings.db_path()))
+
+
+def dataset() -> DatasetInfo | None:
+    """Follow the pointer to the newest version; None when no data is loaded."""
+    return database().refresh()
+
+
+@st.cache_data(ttl=3600, max_entries=512, show_spinner=False)
+def _call(module: str, name: str, pointer: str, version: int, args: tuple) -> Any:
+    function = getattr(importlib.import_module(module), name)
+    return function(_database(pointer), *args)
+
+
+def cached(function: Callable, *args) -> Any:
+    """An analysis function's result for scalar arguments, cached per data version."""
+    db = database()
+    info = db.refresh()
+    return _call(function.__module__, function.__qualname__, str(settings.db_path()), info.version, args)

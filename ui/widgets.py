@@ -1,0 +1,59 @@
+"""Shared widgets: banner, footer, filters, metrics and tables that accept only protected data."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analysis.database import DatasetInfo
+import settings
+from analysis.disclosure import ProtectedTable, ProtectedValue, note
+from ui import format as fmt
+from ui import tables
+
+SYNTHETIC_BANNER = (
+    "**Syntetiske data.** Tallene her er genereret af projektets egen generator til afprøvning "
+    "og demonstration. De er kalibreret til publicerede størrelsesordener, men beskriver ingen "
+    "virkelige borgere, sager eller kommuner."
+)
+
+
+def synthetic_banner(info: DatasetInfo) -> None:
+    """The banner every page shows while the loaded data is synthetic."""
+    if info.synthetic:
+        st.warning(SYNTHETIC_BANNER, icon=":material/science:")
+
+
+def footer(info: DatasetInfo) -> None:
+    """Data version and load time, at the foot of every page."""
+    kind = "syntetiske data" if info.synthetic else "indlæste data"
+    st.divider()
+    st.caption(
+        f"Dataversion {info.version} ({kind}) · indlæst {fmt.timestamp(info.loaded_at)} · "
+        f"data til og med {fmt.day(info.data_end_date)} · antal fra 1 til {settings.K_ANONYMITY - 1} vises som «..»"
+    )
+
+
+def region_filter(regions: dict[str, str], key: str = "region") -> str | None:
+    """Choose all of Denmark or one region; the choice lives in the URL (?region=084)."""
+    options = ["alle", *regions]
+    choice = st.selectbox(
+        "Område",
+        options,
+        format_func=lambda code: "Hele landet" if code == "alle" else regions[code],
+        key=key,
+        bind="query-params",
+        help="Tallene for et område omfatter sager i kommunerne i regionen.",
+    )
+    return None if choice == "alle" else choice
+
+
+def metric(label: str, value: ProtectedValue, render=fmt.number, help: str | None = None) -> None:
+    """A key figure; '..' when hidden by disclosure control."""
+    st.metric(label, fmt.protected(value, render), help=help, border=True)
+
+
+def table(protected: ProtectedTable, columns: dict[str, str], formats=None, height: int | str = "auto") -> None:
+    """A protected table in Danish format, with the footnote when cells are hidden."""
+    st.dataframe(tables.display_frame(protected, columns, formats), hide_index=True, height=height)
+    if protected.any_hidden:
+        st.caption(note(protected.k))
