@@ -29,6 +29,13 @@ def _base_layout(fig: go.Figure, y_title: str) -> go.Figure:
     return fig
 
 
+def _integer_ticks(fig: go.Figure, values: list) -> None:
+    """Whole-number ticks only: small counts would otherwise get repeated labels (1, 1, 2, 2)."""
+    shown = [v for v in values if v is not None]
+    if shown and max(shown) < 10:
+        fig.update_yaxes(dtick=1)
+
+
 def hidden_points_note(table: ProtectedTable, column: str) -> str:
     """The sentence under a chart when hidden points are left out."""
     n = int(table.is_hidden(column).sum())
@@ -85,5 +92,7 @@ def persons_in_course_trend(
                 bgcolor="rgba(255,255,255,0.8)",
             )
     _base_layout(fig, "Personer i ressourceforløb")
-    fig.update_xaxes(title_text="Kvartal (opgjort ved kvartalets udgang)")
+    _integer_ticks(fig, y)
+    # Year ticks read the same in every language (Plotly's month names are English).
+    fig.update_xaxes(title_text="Kvartal (opgjort ved kvartalets udgang)", tickformat="%Y", dtick="M12")
     return fig, hidden_points_note(table, "persons_in_course")

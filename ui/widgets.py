@@ -34,7 +34,7 @@ def footer(info: DatasetInfo) -> None:
 
 
 def region_filter(regions: dict[str, str], key: str = "region") -> str | None:
-    """Choose all of Denmark or one region; the choice lives in the URL (?region=084)."""
+    """Choose all of Denmark or one region; the choice lives in the URL (?region=Region+Sjælland)."""
     options = ["alle", *regions]
     choice = st.selectbox(
         "Område",

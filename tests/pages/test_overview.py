@@ -1,0 +1,126 @@
+"""The overview page run headless (AppTest) against a real DuckDB built from fixtures."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import settings
+from analysis.disclosure import HIDDEN_MARK
+
+APP = str(settings.ROOT / "app.py")
+
+
+def run(query_params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query_params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def sql(db, query: str, params: dict | None = None):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(query, params or {}).fetchall()
+    finally:
+        con.close()
+
+
+def test_overview_shows_key_figures_equal_to_an_independent_query(app_env):
+    at = run()
+    assert not at.exception
+    shown = metrics(at)
+    # Independent SQL over the published tables (not the analysis layer's files).
+    [(end,)] = sql(app_env, "SELECT data_end_date FROM meta_dataset")
+    [(persons,)] = sql(app_env, "SELECT count(*) FROM fct_cases WHERE course_start_date <= $d AND "
+                                "(course_end_date IS NULL OR course_end_date >= $d)", {"d": end})
+    [(window,)] = sql(app_env, "SELECT count(*) FROM fct_cases WHERE course_start_date <= '2019-06-30' AND "
+                               "(course_end_date IS NULL OR course_end_date >= '2017-07-01')")
+    persons_label = next(k for k in shown if k.startswith("Personer i ressourceforløb"))
+    assert shown[persons_label] == f"{persons:,}".replace(",", ".")
+    assert shown["Forløb i forsøgsperioden"] == f"{window:,}".replace(",", ".")
+    # Three pilot requests in three municipalities, two grants: all below k = 5, so hidden.
+    assert shown["Anmodninger om sundhedskoordinator"] == HIDDEN_MARK
+    assert shown["Puljebevillinger i alt"] == HIDDEN_MARK
+    captions = " ".join(c.value for c in at.caption)
+    assert "færre end 5 personer" in captions
+
+
+def test_every_page_shows_version_and_load_time_and_no_synthetic_banner_for_real_data(app_env):
+    at = run()
+    footer = at.caption[-1].value
+    assert footer.startswith("Dataversion 1 (indlæste data)") and "indlæst" in footer
+    assert not [w for w in at.warning if "Syntetiske data" in w.value]
+
+
+def test_synthetic_data_carries_the_banner(tmp_path, monkeypatch, tiny_dataset):
+    import json
+
+    from etl.load import load
+
+    (tiny_dataset / "dataset.json").write_text(json.dumps({"synthetic": True}))
+    db = tmp_path / "syn.duckdb"
+    load([tiny_dataset], db)
+    monkeypatch.setenv("RF_DB", str(db))
+    at = run()
+    assert any("Syntetiske data" in w.value for w in at.warning)
+    assert "syntetiske data" in at.caption[-1].value
+
+
+def test_region_filter_lives_in_the_url_and_changes_the_figures(app_env):
+    national = metrics(run())
+    # The URL carries the region's name (readable in a shared link); Midtjylland holds only
+    # Aarhus (751) with the copies of C05 and C06.
+    at = run({"region": "Region Midtjylland"})
+    assert at.selectbox(key="region").value == "082"
+    regional = metrics(at)
+    [(active,)] = sql(app_env, "SELECT count(*) FROM fct_cases WHERE region_code = '082' AND "
+                               "course_start_date <= '2019-06-30' AND (course_end_date IS NULL OR course_end_date >= '2017-07-01')")
+    assert regional["Forløb i forsøgsperioden"] == f"{active:,}".replace(",", ".")
+    assert regional != national
+    assert any("Midtjylland" in h.value for h in at.subheader)
+
+    # An unknown value in a link falls back to the whole country instead of failing.
+    assert run({"region": "Atlantis"}).selectbox(key="region").value == "alle"
+    # (That choosing a region writes it to the URL happens in the browser: tests/pages/test_browser.py.)
+
+
+def test_tables_show_danish_numbers_and_hidden_cells(app_env):
+    at = run()
+    by_year = at.dataframe[0].value
+    assert "År" in by_year.columns and "Nye ressourceforløb" in by_year.columns
+    # 41 copies of two courses started in 2016 -> 82; Danish thousands separators would show at 1.000.
+    row_2016 = by_year[by_year["År"] == "2016"].iloc[0]
+    assert row_2016["Nye ressourceforløb"] == "82"
+    comparison = at.dataframe[1].value
+    assert set(comparison["Indlæste data"]) >= {HIDDEN_MARK}
+    assert comparison["Kilde"].str.len().min() > 10
+
+
+def test_no_data_gives_a_clear_danish_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("RF_DB", str(tmp_path / "none.duckdb"))
+    at = run()
+    assert not at.exception
+    assert "Der er ikke indlæst nogen data" in at.error[0].value
+
+
+@pytest.mark.parametrize("region", [None, "Region Nordjylland", "Region Midtjylland", "Region Syddanmark",
+                                    "Region Hovedstaden", "Region Sjælland"])
+def test_no_small_count_is_shown_for_any_region(app_env, region):
+    at = run({"region": region} if region else None)
+    assert not at.exception
+    for value in metrics(at).values():
+        digits = value.replace(".", "").split(" ")[0]
+        if digits.isdigit():
+            assert not 1 <= int(digits) <= 4, value
+    for frame in at.dataframe:
+        for column in frame.value.columns:
+            for cell in frame.value[column]:
+                text = str(cell).replace(".", "")
+                if text.isdigit() and column not in ("År",):
+                    assert not 1 <= int(text) <= 4, (column, cell)
