@@ -57,19 +57,21 @@ import settings
 
 PLANTED_EFFECTS: dict = {"decision_days_reduction": 14, "citizen_involvement_pp": 15}
 
+_DAYS = PLANTED_EFFECTS["decision_days_reduction"]
+_POINTS = PLANTED_EFFECTS["citizen_involvement_pp"]
 PLANTED_EFFECT_DESCRIPTIONS = {
     "decision_days_reduction": {
-        "da": "I kommuner med en bevilling fra puljen Bedre ressourceforløb er tiden fra visitation til "
-        "afgørelse 14 dage kortere for sager visiteret fra bevillingens start.",
-        "en": "In municipalities with a grant from the pool Bedre ressourceforløb, the time from referral "
-        "to decision is 14 days shorter for cases referred from the start of the grant.",
+        "da": f"I kommuner med en bevilling fra puljen Bedre ressourceforløb er tiden fra visitation til "
+        f"afgørelse {_DAYS} dage kortere for sager visiteret fra bevillingens start.",
+        "en": f"In municipalities with a grant from the pool Bedre ressourceforløb, the time from referral "
+        f"to decision is {_DAYS} days shorter for cases referred from the start of the grant.",
     },
     "citizen_involvement_pp": {
-        "da": "I kommuner med en bevilling fra puljen er andelen af sager forberedt sammen med borgeren "
-        "15 procentpoint højere for sager visiteret fra bevillingens start, ud over den fælles udvikling.",
-        "en": "In municipalities with a grant from the pool, the share of cases prepared together with the "
-        "citizen is 15 percentage points higher for cases referred from the start of the grant, beyond "
-        "the common trend.",
+        "da": f"I kommuner med en bevilling fra puljen er andelen af sager forberedt sammen med borgeren "
+        f"{_POINTS} procentpoint højere for sager visiteret fra bevillingens start, ud over den fælles udvikling.",
+        "en": f"In municipalities with a grant from the pool, the share of cases prepared together with the "
+        f"citizen is {_POINTS} percentage points higher for cases referred from the start of the grant, "
+        "beyond the common trend.",
     },
 }
 
@@ -101,12 +103,13 @@ SIZE_WEIGHTS: dict[int, float] = {
 # Cases referred per year at scale 1. Tuned so that the stock of persons in a ressourceforløb
 # meets the published figures (2015, 2016) and about 30,000 courses touch the pilot window.
 YEARLY_REFERRALS: dict[int, int] = {
-    2013: 13000, 2014: 14000, 2015: 13500, 2016: 13000, 2017: 12000, 2018: 11000,
-    2019: 10500, 2020: 10500, 2021: 10500, 2022: 10500, 2023: 10500, 2024: 10500,
+    2013: 13000, 2014: 14000, 2015: 14200, 2016: 15300, 2017: 13800, 2018: 12800,
+    2019: 12500, 2020: 12000, 2021: 12000, 2022: 12000, 2023: 12000, 2024: 12000,
 }  # fmt: skip
 
 # Fixed disability-pension shares of course endings where the published spread names them.
 _DP_SHARE_FIXED = {530: 0.20, 259: 0.76, 151: 0.76}
+_DP_SHARE_NATIONAL = 0.56
 
 # Share of courses started in a year that get a company internship (employment-oriented effort).
 _INTERNSHIP_SHARE = {2013: 0.23, 2014: 0.31, 2015: 0.39, 2016: 0.41, 2017: 0.42}
@@ -164,9 +167,6 @@ COLUMNS = {
     "health_advice_channels": ("municipality_code", "quarter", "channel", "count"),
 }  # fmt: skip
 
-CALIBRATION_DAYS = {"persons_in_course_2015_09_30": "2015-09-30", "persons_in_course_2016_11_30": "2016-11-30"}
-
-
 def generate(out_dir: Path, scale: float = 1.0, seed: int = 2017) -> dict:
     """Write the synthetic default dataset as contract files into out_dir; return the manifest."""
     if not scale > 0:
@@ -179,14 +179,12 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2017) -> dict:
     grants = _pool_grants(rng_pool, munis)
     effect_start = _effect_start(grants)
     cases = _cases(rng_cases, munis, effect_start, scale)
-    requests = _pilot_requests(rng_pilot, cases, munis, scale)
-    channels = _health_channels(rng_channels, munis, scale)
-
+    cases_frame = _cases_frame(cases)
     tables = {
-        "cases": _cases_frame(cases),
-        "pilot_requests": requests,
+        "cases": cases_frame,
+        "pilot_requests": _pilot_requests(rng_pilot, cases, cases_frame["case_id"], munis, scale),
         "pool_grants": grants,
-        "health_advice_channels": channels,
+        "health_advice_channels": _health_channels(rng_channels, munis, scale),
     }
     for name, frame in tables.items():
         frame.select(COLUMNS[name]).write_csv(out_dir / f"{name}.csv", date_format="%Y-%m-%d")
@@ -205,18 +203,16 @@ def _municipalities(rng: np.random.Generator) -> dict:
     ref = pl.read_csv(settings.REFERENCE_DIR / "kommuner.csv", schema_overrides={"dst_regionkode": pl.String})
     ref = ref.sort("kommunekode")
     codes = ref["kommunekode"].to_numpy().astype(np.int64)
-    missing = sorted(set(codes.tolist()) ^ set(SIZE_WEIGHTS))
-    if missing:
-        raise RuntimeError(f"size weights and kommuner.csv disagree on municipality codes: {missing}")
+    mismatch = sorted(set(codes.tolist()) ^ set(SIZE_WEIGHTS))
+    if mismatch:
+        raise RuntimeError(f"size weights and kommuner.csv disagree on municipality codes: {mismatch}")
     n = len(codes)
     size = np.array([SIZE_WEIGHTS[c] for c in codes.tolist()], dtype=float)
     # Some municipalities refer relatively more citizens than their size suggests.
     weight = size * rng.lognormal(0.0, 0.15, n)
     internship_offset = rng.normal(0.0, 0.04, n)
     internship_offset -= np.average(internship_offset, weights=weight)
-    dp_share = np.clip(rng.normal(0.575, 0.08, n), 0.32, 0.72)
-    for code, share in _DP_SHARE_FIXED.items():
-        dp_share[codes == code] = share
+    dp_share = _disability_pension_shares(rng, codes, weight)
     return {
         "code": codes,
         "name": ref["kommune"].to_list(),
@@ -234,6 +230,17 @@ def _municipalities(rng: np.random.Generator) -> dict:
     }
 
 
+def _disability_pension_shares(rng: np.random.Generator, codes: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """Each municipality's share of course endings in disability pension, 56 % on average."""
+    fixed = np.isin(codes, list(_DP_SHARE_FIXED))
+    fixed_share = np.array([_DP_SHARE_FIXED.get(c, 0.0) for c in codes.tolist()])
+    # Centre the other municipalities so that the case-weighted national share is the published one.
+    free_mean = (_DP_SHARE_NATIONAL * weight.sum() - np.sum(weight * fixed_share)) / weight[~fixed].sum()
+    noise = rng.normal(0.0, 0.08, len(codes))
+    free = noise - np.average(noise[~fixed], weights=weight[~fixed]) + free_mean
+    return np.where(fixed, fixed_share, np.clip(free, 0.30, 0.72))
+
+
 # --- pool grants ----------------------------------------------------------------------------
 
 
@@ -249,7 +256,6 @@ def _pool_grants(rng: np.random.Generator, munis: dict) -> pl.DataFrame:
     chosen = sorted(chosen, key=lambda i: codes[i])
 
     # Every focus area is represented: deal them out in a shuffled repeating order.
-    first_focus = [FOCUS_AREAS[(k + int(rng.integers(3))) % 3] for k in range(len(chosen))]
     first_focus = [FOCUS_AREAS[k % 3] for k in rng.permutation(len(chosen))]
     doubles = set(rng.choice(len(chosen), size=_POOL_DOUBLE_GRANTS, replace=False).tolist())
     rows = []
@@ -264,11 +270,10 @@ def _pool_grants(rng: np.random.Generator, munis: dict) -> pl.DataFrame:
     n = len(rows)
     granted = _split_exactly(rng, POOL_TOTAL_DKK, n, unit=10_000)
     spent = np.round(granted * rng.uniform(0.72, 1.0, n)).astype(np.int64)
-    spent[int(rng.integers(n))] = int(round(granted[0] * 0)) if False else spent[int(rng.integers(n))]
     over = int(rng.integers(n))
     spent[over] = int(round(granted[over] * 1.03))  # one project overspent a little
-    not_reported = rng.choice(n, size=2, replace=False)
-    spent_col = [None if k in set(not_reported.tolist()) else int(spent[k]) for k in range(n)]
+    not_reported = set(rng.choice(n, size=2, replace=False).tolist())  # two projects did not report
+    spent_col = [None if k in not_reported else int(spent[k]) for k in range(n)]
     starts = rng.choice([datetime.date(2017, 7, 1), datetime.date(2017, 10, 1)], size=n, p=[0.6, 0.4])
     ends = rng.choice([datetime.date(2019, 6, 30), datetime.date(2019, 12, 31)], size=n, p=[0.5, 0.5])
     titles = [_PROJECT_TITLES[f][int(rng.integers(3))] for _, f in rows]
@@ -299,3 +304,340 @@ def _effect_start(grants: pl.DataFrame) -> dict[int, datetime.date]:
     """Each grant municipality's earliest period_start: the planted effects apply from then."""
     first = grants.group_by("municipality_code").agg(pl.col("period_start").min()).sort("municipality_code")
     return dict(zip(first["municipality_code"].to_list(), first["period_start"].to_list()))
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+
+def _cases(rng: np.random.Generator, munis: dict, effect_start: dict[int, datetime.date], scale: float) -> dict:
+    """Case histories as arrays of day numbers; a date after DATA_END_DATE is marked not present."""
+    referral, mi = _referrals(rng, munis, scale)
+    n = len(referral)
+    year = _year(referral)
+
+    start_day = np.full(len(munis["code"]), np.iinfo(np.int64).max)
+    for code, start in effect_start.items():
+        start_day[munis["code"] == code] = (start - _EPOCH).days
+    treated = referral >= start_day[mi]
+
+    # Preparation: lognormal around the municipality's median; a common, additive start-up delay
+    # in the first years (additive so that it does not differ between municipalities).
+    startup = np.maximum(0, 12 - 4 * (year - 2013))
+    prep = np.maximum(14, _days(munis["prep_median"][mi] * rng.lognormal(0.0, 0.55, n)) + startup)
+    # Team phase: gamma with shape 8, scaled so its median is the municipality's (about a month).
+    shape = 8.0
+    team = np.maximum(7, _days(rng.gamma(shape, munis["team_median"][mi] / (shape - 1 / 3))))
+    decision = referral + prep + team - PLANTED_EFFECTS["decision_days_reduction"] * treated
+    meeting = np.minimum(referral + prep, decision)
+
+    involved = rng.random(n) < _involvement_probability(munis, mi, referral, treated)
+    kind = _decisions(rng, munis, mi, decision)
+
+    course_start = decision + rng.integers(0, 31, n)
+    # Durations 1-5 years, mean about 2.6 years.
+    duration = 365 + _days(4 * 365 * rng.beta(1.6, 2.4, n))
+    course_end = course_start + duration
+    coordinator = np.maximum(referral, decision + _days(rng.normal(0.0, 14.0, n)))
+    has_coordinator = rng.random(n) < 0.95
+
+    internship_p = _internship_share(_year(course_start)) + munis["internship_offset"][mi]
+    has_internship = rng.random(n) < internship_p
+    internship = course_start + _days(rng.uniform(0.05, 0.6, n) * duration)
+    completed = rng.random(n) < 0.65
+    end_reason = _end_reasons(rng, munis, mi)
+
+    meeting_on = meeting <= _END
+    decided = decision <= _END
+    course = decided & (kind == 0)
+    start_on = course & (course_start <= _END)
+    end_on = start_on & (course_end <= _END)
+    internship_on = start_on & has_internship & (internship <= _END)
+    return {
+        "number": _number_within(mi),
+        "municipality_code": munis["code"][mi],
+        "sex": (rng.random(n) >= _SHARE_WOMEN).astype(np.int64),
+        "age_band": rng.choice(len(AGE_BANDS), size=n, p=_AGE_WEIGHTS),
+        "referral_date": (referral, np.ones(n, dtype=bool)),
+        "team_meeting_date": (meeting, meeting_on),
+        "decision": np.where(decided, kind, -1),
+        "decision_date": (decision, decided),
+        "citizen_involved": np.where(meeting_on, involved, -1),
+        "course_start_date": (course_start, start_on),
+        "coordinator_assigned_date": (coordinator, course & has_coordinator & (coordinator <= _END)),
+        "internship_start_date": (internship, internship_on),
+        "internship_completed": np.where(internship_on, completed, -1),
+        "course_end_date": (course_end, end_on),
+        "end_reason": np.where(end_on, end_reason, -1),
+    }
+
+
+def _referrals(rng: np.random.Generator, munis: dict, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Referral day numbers and municipality indexes, sorted by day, then municipality."""
+    days, mis = [], []
+    for year in sorted(YEARLY_REFERRALS):
+        count = int(round(YEARLY_REFERRALS[year] * scale))
+        first = (datetime.date(year, 1, 1) - _EPOCH).days
+        length = (datetime.date(year + 1, 1, 1) - datetime.date(year, 1, 1)).days
+        days.append(first + rng.integers(0, length, count))
+        mis.append(np.repeat(np.arange(len(munis["code"])), _apportion(rng, count, munis["weight"])))
+    day, mi = np.concatenate(days), np.concatenate(mis)
+    order = np.lexsort((mi, day))
+    return day[order], mi[order]
+
+
+def _apportion(rng: np.random.Generator, total: int, weight: np.ndarray) -> np.ndarray:
+    """Whole counts summing to total, proportional to weight (remainders given out at random).
+
+    Each municipality's yearly inflow stays proportional to its weight rather than varying by
+    chance, so a comparison of periods is not blurred by a changing municipality mix.
+    """
+    expected = total * weight / weight.sum()
+    counts = np.floor(expected).astype(np.int64)
+    fraction = expected - counts
+    left = total - int(counts.sum())
+    if left:
+        counts[rng.choice(len(weight), size=left, replace=False, p=fraction / fraction.sum())] += 1
+    return counts
+
+
+def _days(values: np.ndarray) -> np.ndarray:
+    """Whole days."""
+    return np.round(values).astype(np.int64)
+
+
+def _year(days: np.ndarray) -> np.ndarray:
+    """Calendar year of day numbers."""
+    return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+
+
+def _number_within(mi: np.ndarray) -> np.ndarray:
+    """Running number (1, 2, ...) of each case within its municipality, in row order."""
+    order = np.argsort(mi, kind="stable")
+    first = np.concatenate(([0], np.cumsum(np.bincount(mi))[:-1]))
+    number = np.empty_like(mi)
+    number[order] = np.arange(len(mi)) - first[mi[order]] + 1
+    return number
+
+
+def _involvement_probability(munis: dict, mi: np.ndarray, referral: np.ndarray, treated: np.ndarray) -> np.ndarray:
+    """Municipality base share + common trend (2 points a year) + the planted effect, in points."""
+    years_since_2013 = (referral - (DATA_START_DATE - _EPOCH).days) / 365.25
+    effect = PLANTED_EFFECTS["citizen_involvement_pp"] / 100
+    return munis["involvement_base"][mi] + 0.02 * years_since_2013 + effect * treated
+
+
+def _decisions(rng: np.random.Generator, munis: dict, mi: np.ndarray, decision: np.ndarray) -> np.ndarray:
+    """Decision codes (index into DECISIONS): the mix shifts away from ressourceforløb in 2018."""
+    after = decision >= _LAW_CHANGE_2018
+    mix = np.where(after[:, None], np.array(_DECISION_MIX_AFTER), np.array(_DECISION_MIX_BEFORE))
+    course_p = np.clip(mix[:, 0] * munis["course_factor"][mi], 0.05, 0.9)
+    # The other decisions keep their relative weights and fill the rest.
+    rest = mix[:, 1:] / mix[:, 1:].sum(axis=1, keepdims=True) * (1 - course_p)[:, None]
+    cumulative = np.cumsum(np.column_stack((course_p, rest)), axis=1)
+    u = rng.random(len(mi))
+    return np.minimum((u[:, None] >= cumulative).sum(axis=1), len(DECISIONS) - 1)
+
+
+def _internship_share(start_year: np.ndarray) -> np.ndarray:
+    """Share of courses started in a year that include a company internship."""
+    share = np.full(len(start_year), _INTERNSHIP_SHARE_LATER)
+    for year, value in _INTERNSHIP_SHARE.items():
+        share[start_year == year] = value
+    return share
+
+
+def _end_reasons(rng: np.random.Generator, munis: dict, mi: np.ndarray) -> np.ndarray:
+    """End-reason codes (index into END_REASONS): disability pension at the municipality's share."""
+    others = [r for r in END_REASONS if r != "disability_pension"]
+    weights = np.array([_NON_DP_SPLIT[r] for r in others])
+    other_code = np.array([END_REASONS.index(r) for r in others])
+    pick = other_code[rng.choice(len(others), size=len(mi), p=weights / weights.sum())]
+    is_dp = rng.random(len(mi)) < munis["dp_share"][mi]
+    return np.where(is_dp, END_REASONS.index("disability_pension"), pick)
+
+
+def _cases_frame(cases: dict) -> pl.DataFrame:
+    """The cases table with the contract's columns, codes and missing values."""
+    code = pl.Series("municipality_code", cases["municipality_code"])
+    case_id = pl.format(
+        "R{}-{}",
+        pl.col("municipality_code").cast(pl.String).str.zfill(4),
+        pl.col("number").cast(pl.String).str.zfill(7),
+    )
+    frame = pl.DataFrame([code, pl.Series("number", cases["number"])]).select(case_id.alias("case_id"), code)
+    columns = [
+        _labels("sex", cases["sex"], ("F", "M")),
+        _labels("age_band", cases["age_band"], AGE_BANDS),
+        _labels("decision", cases["decision"], DECISIONS),
+        _booleans("citizen_involved", cases["citizen_involved"]),
+        _booleans("internship_completed", cases["internship_completed"]),
+        _labels("end_reason", cases["end_reason"], END_REASONS),
+    ]
+    for name in COLUMNS["cases"]:
+        if name.endswith("_date"):
+            columns.append(_dates(name, *cases[name]))
+    return frame.with_columns(columns).select(COLUMNS["cases"])
+
+
+def _dates(name: str, days: np.ndarray, present: np.ndarray) -> pl.Series:
+    """A date column from day numbers; missing where not present."""
+    values = np.where(present, days, np.nan)
+    return pl.Series(name, values, nan_to_null=True).cast(pl.Int32).cast(pl.Date)
+
+
+def _labels(name: str, codes: np.ndarray, labels: tuple[str, ...]) -> pl.Series:
+    """A text column from code indexes; -1 is missing."""
+    mapping = dict(enumerate(labels))
+    return pl.Series(name, codes).replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def _booleans(name: str, values: np.ndarray) -> pl.Series:
+    """A boolean column from 1/0; -1 is missing."""
+    return pl.Series(name, np.where(values >= 0, values, np.nan), nan_to_null=True).cast(pl.Boolean)
+
+
+# --- pilot requests -------------------------------------------------------------------------
+
+
+def _pilot_requests(
+    rng: np.random.Generator, cases: dict, case_ids: pl.Series, munis: dict, scale: float
+) -> pl.DataFrame:
+    """round(78*scale) requests in min(98, round(34*sqrt(scale))) municipalities, on active courses."""
+    start, start_on = cases["course_start_date"]
+    end, end_on = cases["course_end_date"]
+    last = np.where(end_on, np.minimum(end, _PILOT_END), _PILOT_END)
+    first = np.maximum(start, _PILOT_START)
+    eligible = start_on & (first <= last)
+
+    n_requests = int(round(78 * scale))
+    case_muni = np.searchsorted(munis["code"], cases["municipality_code"])
+    available = np.bincount(case_muni[eligible], minlength=len(munis["code"]))
+    candidates = np.flatnonzero(available > 0)
+    n_munis = min(98, int(round(34 * math.sqrt(scale))), n_requests, len(candidates))
+    if n_requests > int(available.sum()):
+        raise ValueError(f"scale {scale} is too small for {n_requests} pilot requests")
+
+    p = munis["size"][candidates] ** 0.6
+    chosen = np.sort(rng.choice(candidates, size=n_munis, replace=False, p=p / p.sum()))
+    counts = _allocate(rng, n_requests, munis["size"][chosen], available[chosen])
+
+    picked = []
+    for m, k in zip(chosen.tolist(), counts.tolist()):
+        pool = np.flatnonzero(eligible & (case_muni == m))
+        picked.append(rng.choice(pool, size=k, replace=False))
+    rows = np.sort(np.concatenate(picked)) if picked else np.array([], dtype=np.int64)
+    n = len(rows)
+
+    request = first[rows] + rng.integers(0, last[rows] - first[rows] + 1)
+    has_dialogue = rng.random(n) < 0.92
+    dialogue = request + 14 + _days(rng.gamma(2.0, 4.0, n))
+    has_advice = rng.random(n) < 0.94
+    advice = np.where(
+        has_dialogue,
+        dialogue + rng.integers(0, 15, n),
+        request + rng.integers(20, 46, n),
+    )
+    advice_on = has_advice & (advice <= _END)
+    outcome = np.where(advice_on, rng.choice(len(ADVICE_OUTCOMES), size=n, p=_OUTCOME_WEIGHTS), -1)
+    order = np.lexsort((rows, request))
+    width = max(4, len(str(n)))
+    frame = pl.DataFrame(
+        [
+            case_ids.gather(rows),
+            _dates("request_date", request, np.ones(n, dtype=bool)),
+            _labels("offer_type", rng.choice(len(OFFER_TYPES), size=n, p=_OFFER_WEIGHTS), OFFER_TYPES),
+            _labels("request_context", (rng.random(n) >= 0.6).astype(np.int64), REQUEST_CONTEXTS),
+            _dates("dialogue_date", dialogue, has_dialogue & (dialogue <= _END)),
+            _dates("advice_date", advice, advice_on),
+            _labels("advice_outcome", outcome, ADVICE_OUTCOMES),
+        ]
+    )[order.tolist()]
+    ids = pl.Series("request_id", [f"PR-{k + 1:0{width}d}" for k in range(n)], dtype=pl.String)
+    return frame.with_columns(ids).select(COLUMNS["pilot_requests"])
+
+
+def _allocate(rng: np.random.Generator, total: int, size: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """Split total over municipalities: at least one each, skewed, a few with several."""
+    n = len(size)
+    counts = np.ones(n, dtype=np.int64)
+    # A few municipalities used the right much more than others; no one dominates.
+    cap = np.minimum(room, max(6, math.ceil(2 * total / max(n, 1))))
+    weight = np.sqrt(size) * rng.lognormal(0.0, 1.0, n)
+    for _ in range(total - n):
+        open_ = counts < cap
+        if not open_.any():
+            cap, open_ = room, counts < room
+        p = weight * open_
+        counts[rng.choice(n, p=p / p.sum())] += 1
+    return counts
+
+
+# --- health advice channels -----------------------------------------------------------------
+
+
+def _health_channels(rng: np.random.Generator, munis: dict, scale: float) -> pl.DataFrame:
+    """Quarterly counts 2017-Q1..2019-Q4 per municipality and channel (one row each)."""
+    quarters = [f"{y}-Q{q}" for y in range(2017, 2020) for q in range(1, 5)]
+    share = munis["weight"] * munis["channel_propensity"]
+    share = share / share.sum()
+    rows_code, rows_quarter, rows_channel, rows_count = [], [], [], []
+    for m, code in enumerate(munis["code"].tolist()):
+        for t, quarter in enumerate(quarters):
+            for channel in CHANNELS:
+                # Uses grew a little over the period.
+                mean = scale * _CHANNEL_PER_QUARTER[channel] * share[m] * (0.85 + 0.03 * t)
+                rows_code.append(code)
+                rows_quarter.append(quarter)
+                rows_channel.append(channel)
+                rows_count.append(mean)
+    counts = rng.poisson(np.array(rows_count))
+    return pl.DataFrame(
+        {"municipality_code": rows_code, "quarter": rows_quarter, "channel": rows_channel, "count": counts},
+        schema_overrides={"municipality_code": pl.Int64, "count": pl.Int64},
+    )
+
+
+# --- manifest -------------------------------------------------------------------------------
+
+
+def _manifest(seed: int, scale: float, effect_start: dict[int, datetime.date], row_counts: dict) -> dict:
+    """The dataset's description: synthetic, how it was made, and what it is calibrated to."""
+    planted = dict(PLANTED_EFFECTS)
+    planted["descriptions"] = PLANTED_EFFECT_DESCRIPTIONS
+    planted["applies_from"] = {str(code): day.isoformat() for code, day in sorted(effect_start.items())}
+    return {
+        "synthetic": True,
+        "generator": "etl.generate",
+        "generator_version": GENERATOR_VERSION,
+        "seed": seed,
+        "scale": scale,
+        "data_end_date": DATA_END_DATE.isoformat(),
+        "pilot_window": [settings.PILOT_START.isoformat(), settings.PILOT_END.isoformat()],
+        "planted_effects": planted,
+        "calibration": _calibration_targets(scale),
+        "row_counts": row_counts,
+    }
+
+
+def _calibration_targets(scale: float) -> dict:
+    """The published magnitudes the dataset aims at, at this scale."""
+    return {
+        "persons_in_course": {"2015-09-30": round(14_000 * scale), "2016-11-30": round(18_000 * scale)},
+        "courses_active_in_pilot_window": round(30_000 * scale),
+        "tolerance": 0.10,
+        "pilot_requests": int(round(78 * scale)),
+        "pilot_municipalities": min(98, int(round(34 * math.sqrt(scale))), int(round(78 * scale))),
+        "pool_municipalities": 17,
+        "pool_granted_dkk": POOL_TOTAL_DKK,
+        "share_women_over": 0.60,
+        "course_endings_2018": {"disability_pension": 0.56, "flex_job": 0.25, "job": 0.04},
+        "disability_pension_share_range_2018": {
+            "min": 0.20,
+            "max": 0.76,
+            "low": "Billund",
+            "high": ["Køge", "Ballerup"],
+        },
+        "internship_share_by_course_start": {"2013": 0.23, "2015": 0.39},
+        "team_phase_days": "about 30",
+        "preparation_phase_median_days_by_municipality": [50, 160],
+    }
