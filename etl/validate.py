@@ -7,15 +7,12 @@ from datetime import date
 import duckdb
 
 from etl import contract, extract, sqlfiles
-from etl.contract import BOOLEAN, CATEGORY, DATE, INTEGER, QUARTER, TEXT, Table
+from etl.contract import CATEGORY, INTEGER, TEXT, Table
 from etl.extract import RawTable
 from etl.problems import Problem
 
 # Rules that make the whole extract suspect are listed first.
 _PRIORITY = {"value.cpr": 0}
-
-_PARSERS = {INTEGER: "rf_int", DATE: "rf_date", BOOLEAN: "rf_bool", QUARTER: "rf_quarter"}
-
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -27,42 +24,43 @@ def category_macros(con: duckdb.DuckDBPyConnection) -> None:
         for col in table.columns:
             if col.type != CATEGORY:
                 continue
-            cases = " ".join(
+            folded = " ".join(
                 f"WHEN {_literal(label)} THEN {_literal(code)}"
                 for label, code in sorted(contract.label_lookup(col).items())
             )
+            exact = " ".join(f"WHEN {_literal(code)} THEN {_literal(code)}" for code in col.values)
+            # Codes as written take the fast path; other spellings are folded and looked up.
             con.execute(
                 f"CREATE OR REPLACE TEMP MACRO cat_{table.name}_{col.name}(v) AS "
-                f"CASE rf_fold(v) {cases} END"
+                f"CASE WHEN v IS NULL THEN NULL ELSE CASE v {exact} ELSE CASE rf_fold(v) {folded} END END END"
             )
 
 
 def _column_checks(table: Table, relation: str, extra_names: list[str]) -> str:
-    """One query over the raw table: missing required values, unreadable values, CPR numbers."""
+    """Missing required values, unreadable values and CPR numbers, in one query.
+
+    The staging table holds each raw row parsed, in the same order, so a value is unreadable
+    exactly where the raw text is there and the parsed value is not; nothing is parsed twice.
+    """
+    source = f"{relation} r POSITIONAL JOIN stg_{table.name} s"
     branches = []
     for col in table.columns:
         q = f'"{col.name}"'
         if col.required:
             branches.append(
-                f"SELECT rowid AS _rec, '{col.name}' AS column_name, {q} AS value, 'value.required' AS rule "
-                f"FROM {relation} WHERE rf_clean({q}) IS NULL"
+                f"SELECT s._rec, '{col.name}' AS column_name, r.{q} AS value, 'value.required' AS rule "
+                f"FROM {source} WHERE s.{q} IS NULL AND rf_clean(r.{q}) IS NULL"
             )
-        if col.type == TEXT:
-            parsed = None
-        elif col.type == CATEGORY:
-            parsed = f"cat_{table.name}_{col.name}({q})"
-        else:
-            parsed = f"{_PARSERS[col.type]}({q})"
-        if parsed is not None:
+        if col.type != TEXT:
             # A value that cannot be read is reported once: as a CPR number if it looks like one.
-            rule = f"CASE WHEN rf_is_cpr({q}) THEN 'value.cpr' ELSE 'value.{col.type}' END"
+            rule = f"CASE WHEN rf_is_cpr(r.{q}) THEN 'value.cpr' ELSE 'value.{col.type}' END"
             branches.append(
-                f"SELECT rowid, '{col.name}', {q}, {rule} FROM {relation} "
-                f"WHERE rf_clean({q}) IS NOT NULL AND {parsed} IS NULL"
+                f"SELECT s._rec, '{col.name}', r.{q}, {rule} FROM {source} "
+                f"WHERE s.{q} IS NULL AND r.{q} IS NOT NULL AND rf_clean(r.{q}) IS NOT NULL"
             )
         if col.type in (TEXT, INTEGER):
-            extra = f" AND {parsed} IS NOT NULL" if parsed else ""
-            branches.append(f"SELECT rowid, '{col.name}', {q}, 'value.cpr' FROM {relation} WHERE rf_is_cpr({q}){extra}")
+            readable = "" if col.type == TEXT else f" AND s.{q} IS NOT NULL"
+            branches.append(f"SELECT s._rec, '{col.name}', r.{q}, 'value.cpr' FROM {source} WHERE rf_is_cpr(r.{q}){readable}")
     for name in extra_names:
         branches.append(f"SELECT rowid, '{name}', \"{name}\", 'value.cpr' FROM {relation} WHERE rf_is_cpr(\"{name}\")")
     return "\nUNION ALL\n".join(branches)

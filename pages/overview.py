@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis import overview
-from ui import charts, labels, session, tables, widgets
+from ui import charts, labels, session, widgets
 from ui import format as fmt
 
 info = session.dataset()
@@ -47,21 +47,21 @@ figure, hidden_note = charts.persons_in_course_trend(trend, events, (info.pilot_
 st.plotly_chart(figure, config={"displaylogo": False})
 st.caption(labels.DEFINITIONS["persons_in_course"] + (" " + hidden_note if hidden_note else ""))
 
-quarter_columns = {"quarter_end": labels.COLUMNS["quarter_end"], "persons_in_course": labels.COLUMNS["persons_in_course"],
-                   "courses_started": labels.COLUMNS["courses_started"]}
-st.download_button(
-    "Hent kvartalstal (CSV)",
-    tables.csv_bytes(trend, quarter_columns, {"quarter_end": fmt.day}, source="Indlæste data, dataversion "
-                     f"{info.version}", synthetic=info.synthetic),
-    file_name=f"personer_i_ressourceforloeb_kvartal_v{info.version}.csv",
-    mime="text/csv",
-)
+loaded_source = f"Indlæste data, dataversion {info.version}, {scope}"
+with st.expander("Kvartalstallene bag figuren"):
+    widgets.table(
+        trend,
+        {c: labels.COLUMNS[c] for c in ("quarter_end", "persons_in_course", "courses_started")},
+        {"quarter_end": fmt.day},
+        download="personer_i_ressourceforloeb_kvartal", source=loaded_source, info=info,
+    )
 
 st.subheader(f"Nye forløb og afgørelser pr. år, {scope}")
 by_year = session.cached(overview.courses_and_decisions_by_year, region)
 year_columns = {c: labels.COLUMNS[c] for c in
                 ("year", "new_courses", "resource_course", "flex_job", "disability_pension", "other", "decisions")}
-widgets.table(by_year, year_columns, {"year": str})
+widgets.table(by_year, year_columns, {"year": str}, download="nye_forloeb_og_afgoerelser_aar",
+              source=loaded_source, info=info)
 st.caption(labels.DEFINITIONS["new_courses"] + " " + labels.DEFINITIONS["decisions"])
 
 st.subheader("Indlæste data ved siden af de publicerede tal (hele landet)")
@@ -71,6 +71,7 @@ widgets.table(
     {"label_da": "Tal", "period_da": "Periode", "value_text_da": "Publiceret", "loaded_value": "Indlæste data",
      "source_title": "Kilde"},
     {"loaded_value": lambda v: fmt.MISSING if v is None else (fmt.kroner(v) if v >= 1_000_000 else fmt.number(v))},
+    download="indlaeste_og_publicerede_tal", source="Indlæste data og de nævnte publicerede kilder", info=info,
 )
 st.caption(
     "Personer i forløb er opgjort på den sidste dag i den måned, kilden nævner. "

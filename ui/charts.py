@@ -87,7 +87,8 @@ def persons_in_course_trend(
         for i, row in enumerate(marked.iter_rows(named=True)):
             fig.add_vline(x=row["event_date"], line=dict(color=COLOURS["event"], width=1, dash="dot"))
             fig.add_annotation(
-                x=row["event_date"], y=1 - 0.07 * (i % 4 + 1), yref="paper", text=row["label_da"],
+                # Low on the chart, where a stock curve rarely runs; staggered so labels do not collide.
+                x=row["event_date"], y=0.06 + 0.07 * (i % 4), yref="paper", text=row["label_da"],
                 showarrow=False, xanchor="left", font=dict(size=10, color="#404040"),
                 bgcolor="rgba(255,255,255,0.8)",
             )

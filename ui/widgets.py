@@ -52,8 +52,25 @@ def metric(label: str, value: ProtectedValue, render=fmt.number, help: str | Non
     st.metric(label, fmt.protected(value, render), help=help, border=True)
 
 
-def table(protected: ProtectedTable, columns: dict[str, str], formats=None, height: int | str = "auto") -> None:
-    """A protected table in Danish format, with the footnote when cells are hidden."""
-    st.dataframe(tables.display_frame(protected, columns, formats), hide_index=True, height=height)
+def table(
+    protected: ProtectedTable,
+    columns: dict[str, str],
+    formats=None,
+    *,
+    download: str | None = None,
+    source: str = "",
+    info: DatasetInfo | None = None,
+) -> None:
+    """A protected table in Danish format, its footnote when cells are hidden, and a CSV download."""
+    st.dataframe(tables.display_frame(protected, columns, formats), hide_index=True)
     if protected.any_hidden:
         st.caption(note(protected.k))
+    if download:
+        version = f"_v{info.version}" if info else ""
+        st.download_button(
+            "Hent tabellen (CSV til Excel)",
+            tables.csv_bytes(protected, columns, formats, source=source, synthetic=bool(info and info.synthetic)),
+            file_name=f"{download}{version}.csv",
+            mime="text/csv",
+            key=f"download_{download}",
+        )

@@ -13,21 +13,33 @@ CREATE OR REPLACE TEMP MACRO rf_fold(v) AS
 
 -- Integers: plain digits, or Danish thousands dots (1.234.567), optionally ",00".
 -- A dot that is not a thousands separator (40.4) is not an integer: it is rejected, not guessed.
+-- Plain digits take the fast path; only other spellings pay for the cleaning.
 CREATE OR REPLACE TEMP MACRO rf_int(v) AS
-    CASE WHEN regexp_full_match(rf_clean(v), '[+-]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,0+)?')
+    CASE WHEN v IS NULL THEN NULL
+         WHEN regexp_full_match(v, '[0-9]{1,18}') THEN CAST(v AS BIGINT)
+         WHEN regexp_full_match(rf_clean(v), '[+-]?([0-9]+|[0-9]{1,3}(\.[0-9]{3})+)(,0+)?')
          THEN TRY_CAST(replace(regexp_replace(rf_clean(v), ',0+$', ''), '.', '') AS BIGINT)
     END;
 
 -- Dates: YYYY-MM-DD, DD-MM-YYYY or DD.MM.YYYY; the shape is checked first so that
--- 17-07-01 is never read as the year 17.
+-- 17-07-01 is never read as the year 17. ISO dates take the fast path (a plain cast).
 CREATE OR REPLACE TEMP MACRO rf_date(v) AS
-    CASE WHEN regexp_full_match(rf_clean(v), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}')
+    CASE WHEN v IS NULL THEN NULL
+         WHEN length(v) = 10 AND v[5] = '-' AND v[8] = '-' AND v[1] BETWEEN '0' AND '9'
+         THEN TRY_CAST(v AS DATE)
+         WHEN regexp_full_match(rf_clean(v), '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}|[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}')
          THEN CAST(try_strptime(rf_clean(v), ['%Y-%m-%d', '%d-%m-%Y', '%d.%m.%Y']) AS DATE)
     END;
 
+-- Booleans: the canonical spellings first (a plain CASE; large IN lists are slower here).
 CREATE OR REPLACE TEMP MACRO rf_bool(v) AS
-    CASE WHEN rf_fold(v) IN ('ja', 'true', '1', 'sand', 'j', 'yes') THEN true
-         WHEN rf_fold(v) IN ('nej', 'false', '0', 'falsk', 'n', 'no') THEN false
+    CASE v WHEN 'true' THEN true WHEN 'false' THEN false
+        ELSE CASE lower(rf_clean(v))
+            WHEN 'ja' THEN true WHEN 'true' THEN true WHEN '1' THEN true
+            WHEN 'sand' THEN true WHEN 'j' THEN true WHEN 'yes' THEN true
+            WHEN 'nej' THEN false WHEN 'false' THEN false WHEN '0' THEN false
+            WHEN 'falsk' THEN false WHEN 'n' THEN false WHEN 'no' THEN false
+        END
     END;
 
 -- Quarters: 2024-Q1, 2024Q1, 2024K1 (Statistics Denmark), any case -> '2024-Q1'.
@@ -40,7 +52,10 @@ CREATE OR REPLACE TEMP MACRO rf_quarter_start(q) AS
     make_date(CAST(left(q, 4) AS INTEGER), 3 * CAST(right(q, 1) AS INTEGER) - 2, 1);
 
 -- A CPR number: DDMMYY-SSSS or ten digits whose first six digits are a valid date.
+-- The cheap pattern filters first; only its matches are checked for the date and the edges.
 CREATE OR REPLACE TEMP MACRO rf_is_cpr(v) AS
     length(v) >= 10
+    AND regexp_matches(v, '[0-9]{6}')
+    AND regexp_matches(v, '[0-9]{6}-?[0-9]{4}')
     AND regexp_matches(v, '(^|[^0-9])[0-9]{6}-?[0-9]{4}([^0-9]|$)')
     AND try_strptime(regexp_extract(v, '(^|[^0-9])([0-9]{6})-?[0-9]{4}([^0-9]|$)', 2), '%d%m%y') IS NOT NULL;

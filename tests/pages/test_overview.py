@@ -92,12 +92,13 @@ def test_region_filter_lives_in_the_url_and_changes_the_figures(app_env):
 
 def test_tables_show_danish_numbers_and_hidden_cells(app_env):
     at = run()
-    by_year = at.dataframe[0].value
-    assert "År" in by_year.columns and "Nye ressourceforløb" in by_year.columns
+    frames = [d.value for d in at.dataframe]
+    by_year = next(f for f in frames if "År" in f.columns)
+    assert "Nye ressourceforløb" in by_year.columns
     # 41 copies of two courses started in 2016 -> 82; Danish thousands separators would show at 1.000.
     row_2016 = by_year[by_year["År"] == "2016"].iloc[0]
     assert row_2016["Nye ressourceforløb"] == "82"
-    comparison = at.dataframe[1].value
+    comparison = next(f for f in frames if "Indlæste data" in f.columns)
     assert set(comparison["Indlæste data"]) >= {HIDDEN_MARK}
     assert comparison["Kilde"].str.len().min() > 10
 
@@ -124,3 +125,9 @@ def test_no_small_count_is_shown_for_any_region(app_env, region):
                 text = str(cell).replace(".", "")
                 if text.isdigit() and column not in ("År",):
                     assert not 1 <= int(text) <= 4, (column, cell)
+
+
+def test_every_table_offers_a_danish_csv_download(app_env):
+    at = run()
+    labels = [b.label for b in at.get("download_button")]
+    assert len(labels) == 3 and set(labels) == {"Hent tabellen (CSV til Excel)"}

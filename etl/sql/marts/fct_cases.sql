@@ -1,21 +1,18 @@
 -- One row per case: surrogate key, region, typed dates, durations and period labels.
+-- The surrogate key is the case's place in the file, so the ids as given are never stored.
 with cases as (
     select * from stg_cases
 ),
 
-case_keys as (
-    select * from int_case_keys
-),
-
-municipalities as (
-    select * from ref_municipality
+regions as (
+    select map(list(code), list(region_code)) as region_of from ref_municipality
 ),
 
 final as (
     select
-        case_keys.case_key,
+        cases._rec + 1 as case_key,
         cases.municipality_code,
-        municipalities.region_code,
+        regions.region_of[cases.municipality_code] as region_code,
         cases.sex,
         cases.age_band,
         cases.referral_date,
@@ -38,9 +35,9 @@ final as (
         cases.days_in_course,
         year(cases.referral_date) as referral_year,
         date_trunc('quarter', cases.referral_date)::date as referral_quarter_start
+    -- One row of lookups: the cases keep their file order (no join, no sort of wide rows).
     from cases
-    inner join case_keys on cases.case_id = case_keys.case_id
-    inner join municipalities on cases.municipality_code = municipalities.code
+    cross join regions
 )
 
-select * from final order by case_key
+select * from final

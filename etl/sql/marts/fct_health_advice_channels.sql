@@ -14,7 +14,7 @@ final as (
         channels.quarter,
         channels.quarter_start,
         channels.channel,
-        channels.n
+        channels."count" as n
     from channels
     inner join municipalities on channels.municipality_code = municipalities.code
 )

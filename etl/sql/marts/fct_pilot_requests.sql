@@ -5,7 +5,7 @@ with requests as (
 ),
 
 case_keys as (
-    select * from int_case_keys
+    select case_id, _rec + 1 as case_key from stg_cases
 ),
 
 cases as (

@@ -9,7 +9,7 @@ final as (
         rf_int(municipality_code) as municipality_code,
         rf_quarter(quarter) as quarter,
         cat_health_advice_channels_channel(channel) as channel,
-        rf_int("count") as n
+        rf_int("count") as "count"
     from source
 )
 

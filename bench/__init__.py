@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): ETL throughput against a bare DuckDB read, and page run times."""

@@ -1,0 +1,123 @@
+"""`make bench`: ETL load against a bare read_csv of the same files, and page times via AppTest.
+
+Every ratio compares two things measured in the same run on the same machine. Nothing here is
+asserted; the tables are printed for people to read (targets: ETL within 2x of the bare read,
+each page warm under 150 ms and cold under 2 s at scale 10).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+import settings
+from etl.generate import generate
+from etl.load import load
+
+PAGES = {"Overblik": None}  # page title -> query parameters (None: the default view)
+TARGET_RATIO, TARGET_WARM_MS, TARGET_COLD_MS = 2.0, 150, 2000
+
+
+def bare_read(folder: Path, db: Path) -> float:
+    """Seconds for DuckDB alone to read every CSV of the dataset into a file database."""
+    start = time.perf_counter()
+    con = duckdb.connect(str(db))
+    for path in sorted(folder.glob("*.csv")):
+        con.execute(f'CREATE TABLE "{path.stem}" AS FROM read_csv($p)', {"p": str(path)})
+    con.execute("CHECKPOINT")
+    con.close()
+    return time.perf_counter() - start
+
+
+def etl_load(folder: Path, db: Path) -> float:
+    """Seconds for the whole ETL: read, validate, stage, marts, publish."""
+    start = time.perf_counter()
+    load([folder], db)
+    return time.perf_counter() - start
+
+
+def peak_memory_mb(folder: Path, db: Path) -> float:
+    """Peak resident memory of `python -m etl load` in a process of its own."""
+    process = subprocess.Popen([sys.executable, "-m", "etl", "load", str(folder), "--db", str(db)],
+                               cwd=settings.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(process.pid, 0)
+    return usage.ru_maxrss / 1024
+
+
+def page_times(db: Path, runs: int) -> dict[str, tuple[float, float]]:
+    """Median script time (ms) of each page, cold (caches cleared) and warm (cached)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["RF_DB"] = str(db)
+    app = str(settings.ROOT / "app.py")
+    AppTest.from_file(app, default_timeout=120).run()  # imports, outside the measurement
+    results = {}
+    for page, params in PAGES.items():
+        cold, warm = [], []
+        for _ in range(runs):
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            at = AppTest.from_file(app, default_timeout=120)
+            for key, value in (params or {}).items():
+                at.query_params[key] = value
+            start = time.perf_counter()
+            at.run()
+            cold.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            at.run()
+            warm.append((time.perf_counter() - start) * 1000)
+            if at.exception:
+                raise RuntimeError(f"{page}: {at.exception[0].value}")
+        results[page] = (statistics.median(cold), statistics.median(warm))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scales", type=float, nargs="+", default=[1, 10])
+    parser.add_argument("--repeat", type=int, default=3, help="ETL and bare read: best of N")
+    parser.add_argument("--page-runs", type=int, default=5)
+    args = parser.parse_args()
+    logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest's bare-mode warnings
+    console = Console(width=140)
+    etl_table = Table(title="ETL: load against a bare DuckDB read_csv of the same files (best of "
+                            f"{args.repeat}, same run)")
+    for col in ("scale", "cases", "CSV MB", "bare read_csv s", "ETL load s", "ratio", "target", "ETL peak MB"):
+        etl_table.add_column(col, justify="right")
+    page_table = Table(title=f"Pages: script time via AppTest (median of {args.page_runs})")
+    for col in ("scale", "page", "cold ms", "warm ms", "target cold / warm"):
+        page_table.add_column(col, justify="right")
+
+    with tempfile.TemporaryDirectory(prefix="rf-bench-") as tmp:
+        for scale in args.scales:
+            folder = Path(tmp) / f"scale-{scale:g}"
+            manifest = generate(folder, scale=scale, seed=settings.DEFAULT_SEED)
+            size = sum(p.stat().st_size for p in folder.glob("*.csv")) / 1e6
+            bare = min(bare_read(folder, Path(tmp) / f"bare-{scale:g}-{i}.duckdb") for i in range(args.repeat))
+            etl = min(etl_load(folder, Path(tmp) / f"etl-{scale:g}-{i}.duckdb") for i in range(args.repeat))
+            memory = peak_memory_mb(folder, Path(tmp) / f"mem-{scale:g}.duckdb")
+            ratio = etl / bare
+            etl_table.add_row(f"{scale:g}", f"{manifest['row_counts']['cases']:,}", f"{size:.0f}", f"{bare:.2f}",
+                              f"{etl:.2f}", f"{ratio:.2f}x", f"<= {TARGET_RATIO:g}x " + ("ok" if ratio <= TARGET_RATIO else "over"),
+                              f"{memory:.0f}")
+            for page, (cold, warm) in page_times(Path(tmp) / f"etl-{scale:g}-0.duckdb", args.page_runs).items():
+                verdict = ("ok" if cold < TARGET_COLD_MS else "over") + " / " + ("ok" if warm < TARGET_WARM_MS else "over")
+                page_table.add_row(f"{scale:g}", page, f"{cold:.0f}", f"{warm:.0f}", verdict)
+    console.print(etl_table)
+    console.print(page_table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Every measure shown is defined in docs/definitions.md, and every page is listed in the README."""
+
+import re
+
+import settings
+from ui.labels import DEFINITIONS
+
+DOCS = settings.ROOT / "docs"
+
+
+def test_every_measure_has_a_written_definition():
+    text = (DOCS / "definitions.md").read_text(encoding="utf-8")
+    missing = [key for key in DEFINITIONS if f"`{key}`" not in text]
+    assert not missing, f"not defined in docs/definitions.md: {missing}"
+
+
+def test_every_page_is_in_the_navigation_and_the_readme():
+    app = (settings.ROOT / "app.py").read_text(encoding="utf-8")
+    readme = (settings.ROOT / "README.md").read_text(encoding="utf-8")
+    for page in sorted((settings.ROOT / "pages").glob("*.py")):
+        assert f'"pages/{page.name}"' in app, f"{page.name} is not in the navigation"
+        assert f"pages/{page.name}" in readme, f"{page.name} is not described in the README"
+
+
+def test_the_contract_doc_names_every_contract_column():
+    from etl.contract import TABLES
+
+    text = (DOCS / "data-contract.md").read_text(encoding="utf-8")
+    for table in TABLES.values():
+        for column in table.columns:
+            assert re.search(rf"`{column.name}`", text), f"{table.name}.{column.name} missing in the contract doc"
