@@ -43,7 +43,7 @@ def key_figures(db: LiveDatabase, region: str | None = None) -> KeyFigures:
     """Headline figures of the loaded data, nationally or for one region."""
     info = db.refresh()
     scope = {"region": region}
-    persons = _one(db, "persons_in_course_on", {**scope, "day": info.data_end_date})
+    persons = _persons_on(db, info.data_end_date, region)
     window = _one(db, "courses_active_between", {**scope, "start": info.pilot_start, "end": info.pilot_end})
     pilot = _one(db, "pilot_summary", scope)
     pool = _one(db, "pool_summary", scope)
@@ -51,7 +51,7 @@ def key_figures(db: LiveDatabase, region: str | None = None) -> KeyFigures:
     # A total amount is hidden when it sums fewer than k municipalities' grants.
     return KeyFigures(
         as_of=info.data_end_date,
-        persons_in_course=protect_count(persons["persons_in_course"]),
+        persons_in_course=protect_count(persons),
         courses_in_pilot_window=protect_count(window["courses_active"]),
         pilot_requests=protect_count(pilot["requests"]),
         pilot_municipalities=protect_count(pilot["municipalities"]),
@@ -59,6 +59,11 @@ def key_figures(db: LiveDatabase, region: str | None = None) -> KeyFigures:
         pool_municipalities=protect_count(pool["municipalities"]),
         pool_grants=protect_count(grants),
     )
+
+
+def _persons_on(db: LiveDatabase, day: date, region: str | None) -> int:
+    """Persons in a course on one day: courses active from that day to that day."""
+    return _one(db, "courses_active_between", {"region": region, "start": day, "end": day})["courses_active"]
 
 
 def persons_by_quarter(db: LiveDatabase, region: str | None = None) -> ProtectedTable:
@@ -84,7 +89,7 @@ def comparison_with_published(db: LiveDatabase) -> ProtectedTable:
     loaded: dict[str, int | None] = {}
     for figure_id, day in PUBLISHED_STOCK_DAYS.items():
         if info.first_referral_date <= day <= info.data_end_date:
-            loaded[figure_id] = _one(db, "persons_in_course_on", {"region": None, "day": day})["persons_in_course"]
+            loaded[figure_id] = _persons_on(db, day, None)
     pilot = _one(db, "pilot_summary", {"region": None})
     pool = _one(db, "pool_summary", {"region": None})
     window = _one(db, "courses_active_between", {"region": None, "start": info.pilot_start, "end": info.pilot_end})

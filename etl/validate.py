@@ -58,6 +58,11 @@ def _column_checks(table: Table, relation: str, extra_names: list[str]) -> str:
                 f"SELECT s._rec, '{col.name}', r.{q}, {rule} FROM {source} "
                 f"WHERE s.{q} IS NULL AND r.{q} IS NOT NULL AND rf_clean(r.{q}) IS NOT NULL"
             )
+        if col is contract.MUNICIPALITY:
+            branches.append(
+                f"SELECT s._rec, '{col.name}', r.{q}, 'value.municipality' FROM {source} "
+                f"WHERE s.{q} NOT IN (SELECT code FROM ref_municipality)"
+            )
         if col.type in (TEXT, INTEGER):
             readable = "" if col.type == TEXT else f" AND s.{q} IS NOT NULL"
             branches.append(f"SELECT s._rec, '{col.name}', r.{q}, 'value.cpr' FROM {source} WHERE rf_is_cpr(r.{q}){readable}")

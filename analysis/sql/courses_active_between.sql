@@ -1,4 +1,4 @@
--- Courses active at some point between $start and $end (the pilot's denominator).
+-- Courses active at some point between $start and $end (on one day when $start = $end).
 with courses as (
     select course_start_date, course_end_date from fct_cases
     where course_start_date is not null

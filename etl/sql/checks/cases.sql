@@ -1,14 +1,11 @@
--- Row rules of cases: date order, values required or allowed only with others, codes.
+-- Row rules of cases: date order, values required or allowed only with others.
 -- Each branch returns the record, the column, the value and the rule broken.
 with cases as (
     select * from stg_cases
 ),
 
 checks as (
-    select _rec, 'municipality_code' as column_name, cast(municipality_code as varchar) as value, 'value.municipality' as rule
-    from cases where municipality_code not in (select code from ref_municipality)
-    union all
-    select _rec, 'team_meeting_date', cast(team_meeting_date as varchar), 'order.team_meeting'
+    select _rec, 'team_meeting_date' as column_name, cast(team_meeting_date as varchar) as value, 'order.team_meeting' as rule
     from cases where team_meeting_date < referral_date
     union all
     select _rec, 'decision', null, 'when.decision'

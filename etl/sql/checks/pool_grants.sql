@@ -1,13 +1,10 @@
--- Row rules of pool grants: municipality code, positive grant, non-negative spending, period.
+-- Row rules of pool grants: positive grant, non-negative spending, a period that ends after it starts.
 with grants as (
     select * from stg_pool_grants
 ),
 
 checks as (
-    select _rec, 'municipality_code' as column_name, cast(municipality_code as varchar) as value, 'value.municipality' as rule
-    from grants where municipality_code not in (select code from ref_municipality)
-    union all
-    select _rec, 'granted_dkk', cast(granted_dkk as varchar), 'value.positive'
+    select _rec, 'granted_dkk' as column_name, cast(granted_dkk as varchar) as value, 'value.positive' as rule
     from grants where granted_dkk <= 0
     union all
     select _rec, 'spent_dkk', cast(spent_dkk as varchar), 'value.non_negative'
