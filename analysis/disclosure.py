@@ -6,6 +6,15 @@ helpers accept nothing else, so a number that skipped this module cannot be show
 Primary rule (Danish practice for published counts): a count from 1 to k-1 is hidden, and so
 is every statistic computed from fewer than k persons. A true zero stays 0; a missing value
 stays missing (it is not zero).
+
+Secondary rule: where shown figures add up (regions to the whole country, decision types to
+their total), further cells are hidden until no hidden cell can be recomputed, or narrowed to
+an interval narrower than the protection margin, from what is shown (analysis/suppression.py).
+
+Differencing rule: a figure that can be shown for each region and for the whole country is
+protected once, as one table of all regions plus the national total, and every view (a region,
+or the whole country) shows cells from that one protected table. "All regions" minus "four
+regions" then only ever subtracts shown cells from shown totals, which reveals nothing hidden.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 import settings
+from analysis import suppression
 
 HIDDEN_MARK = ".."
 
@@ -37,6 +47,7 @@ class ProtectedValue:
     hidden: bool
     base: int | None  # the number of persons the figure is computed from
     k: int = settings.K_ANONYMITY
+    public: bool = False  # about municipalities or published already, not about persons
 
     @property
     def missing(self) -> bool:
@@ -110,3 +121,90 @@ def protect_table(
 def public_table(frame: pl.DataFrame) -> ProtectedTable:
     """Published figures and reference facts: public already, built from no case data."""
     return ProtectedTable(frame, {}, settings.K_ANONYMITY)
+
+
+def public_value(value: float | int | None) -> ProtectedValue:
+    """A figure about municipalities, not persons (a grant is a public decision): shown as is."""
+    return ProtectedValue(value, False, None, settings.K_ANONYMITY, public=True)
+
+
+NATIONAL = "000"  # Statistics Denmark's code for all of Denmark
+
+
+def protect_areas(
+    frame: pl.DataFrame,
+    *,
+    areas: list[str],
+    by: list[str] | tuple[str, ...] = (),
+    counts: list[str] | tuple[str, ...] = (),
+    totals: dict[str, list[str]] | None = None,
+    area: str = "region_code",
+    k: int = settings.K_ANONYMITY,
+) -> ProtectedTable:
+    """Protect counts given per region, adding the national rows, as one table per `by` key.
+
+    `counts` are protected each on its own: the regions add up to the national figure.
+    `totals` maps a total column to its parts (e.g. decisions -> the four types): regions by
+    parts is then a two-way table with the national row and the total column as margins.
+    Returns the regional rows and the national rows (area = NATIONAL), hidden cells null.
+    """
+    totals = totals or {}
+    grouped = [c for parts in totals.values() for c in parts] + list(totals)
+    columns = list(dict.fromkeys([*counts, *grouped]))
+    full = _complete_areas(frame, areas, list(by), columns, area)
+    national = full.group_by(list(by), maintain_order=True).agg(pl.col(columns).sum()).with_columns(
+        pl.lit(NATIONAL).alias(area))
+    full = pl.concat([full, national.select(full.columns)]).sort([*by, area])
+    order = [*areas, NATIONAL]
+    masks = {c: [False] * full.height for c in columns}
+    rows_by_key = full.with_row_index("_i").group_by(list(by) or pl.lit(1), maintain_order=True).agg("_i", area)
+    for row in rows_by_key.iter_rows(named=True):
+        index = dict(zip(row[area], row["_i"]))
+        positions = [index[a] for a in order]
+        for col in counts:
+            values = [int(full[col][i] or 0) for i in positions]
+            layout = suppression.hierarchy_layout({len(areas): list(range(len(areas)))}, len(areas) + 1)
+            for i, h in zip(positions, suppression.suppress(values, layout, k=k)):
+                masks[col][i] = h
+        for total, parts in totals.items():
+            cols = [*parts, total]
+            values = [int(full[c][i] or 0) for i in positions for c in cols]
+            layout = suppression.two_way_layout(len(areas), len(parts))
+            hidden = suppression.suppress(values, layout, k=k)
+            for r, i in enumerate(positions):
+                for c, col in enumerate(cols):
+                    masks[col][i] = masks[col][i] or hidden[r * len(cols) + c]
+    hidden = {c: pl.Series(c, m) for c, m in masks.items()}
+    masked = full.with_columns(pl.when(hidden[c]).then(None).otherwise(pl.col(c)).alias(c) for c in columns)
+    return ProtectedTable(masked, hidden, k)
+
+
+def _complete_areas(frame: pl.DataFrame, areas: list[str], by: list[str], columns: list[str], area: str) -> pl.DataFrame:
+    """Every area for every key: an area without rows has true zeros, not missing values."""
+    grid = pl.DataFrame({area: areas})
+    if by:
+        grid = frame.select(by).unique(maintain_order=True).join(grid, how="cross")
+    return (
+        grid.join(frame.select([*by, area, *columns]), on=[*by, area], how="left")
+        .with_columns(pl.col(columns).fill_null(0))
+        .select([*by, area, *columns])
+    )
+
+
+def select_area(table: ProtectedTable, area_code: str | None, area: str = "region_code") -> ProtectedTable:
+    """The rows of one area (None = the whole country) from a protected area table."""
+    keep = (table.frame[area] == (area_code or NATIONAL)).to_list()
+    mask = pl.Series(keep)
+    return ProtectedTable(
+        table.frame.filter(mask),
+        {c: m.filter(mask) for c, m in table.hidden.items()},
+        table.k,
+    )
+
+
+def value_of(table: ProtectedTable, column: str) -> ProtectedValue:
+    """The single cell of a one-row protected table as a protected value."""
+    if table.frame.height != 1:
+        raise ValueError(f"expected one row, got {table.frame.height}")
+    hidden = bool(table.is_hidden(column)[0])
+    return ProtectedValue(table.frame[column][0], hidden, None, table.k)

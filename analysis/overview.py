@@ -1,4 +1,9 @@
-"""What the overview page asks: key figures of the loaded data beside the published ones."""
+"""What the overview page asks: key figures of the loaded data beside the published ones.
+
+Every figure is computed for all regions and the whole country at once and protected as one
+table (analysis.disclosure.protect_areas), so no two views can be subtracted to reveal a
+hidden cell. A view then picks its area from the protected table.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +16,16 @@ from analysis.database import LiveDatabase
 from analysis.disclosure import (
     ProtectedTable,
     ProtectedValue,
-    protect_count,
-    protect_statistic,
-    protect_table,
+    protect_areas,
     public_table,
+    public_value,
+    select_area,
+    value_of,
 )
 
 # Days on which published stock figures were measured (the sources give the month).
 PUBLISHED_STOCK_DAYS = {"persons_2015": date(2015, 9, 30), "persons_2016": date(2016, 11, 30)}
+DECISION_TYPES = ["resource_course", "flex_job", "disability_pension", "other"]
 
 
 @dataclass(frozen=True)
@@ -32,51 +39,71 @@ class KeyFigures:
     pilot_municipalities: ProtectedValue
     pool_granted_dkk: ProtectedValue
     pool_municipalities: ProtectedValue
-    pool_grants: ProtectedValue
 
 
-def _one(db: LiveDatabase, name: str, params: dict) -> dict:
-    return db.run(name, params).row(0, named=True)
+def region_codes(db: LiveDatabase) -> list[str]:
+    """The five region codes, in order."""
+    return db.run("regions")["region_code"].to_list()
+
+
+def _active(db: LiveDatabase, start: date, end: date) -> pl.DataFrame:
+    return db.run("courses_active_between", {"start": start, "end": end})
+
+
+def key_figure_table(db: LiveDatabase) -> ProtectedTable:
+    """Headline counts of persons for every region and the whole country, protected together."""
+    info = db.refresh()
+    persons = _active(db, info.data_end_date, info.data_end_date).rename({"courses_active": "persons_in_course"})
+    window = _active(db, info.pilot_start, info.pilot_end).rename({"courses_active": "courses_in_pilot_window"})
+    pilot = db.run("pilot_summary").rename({"requests": "pilot_requests", "municipalities": "pilot_municipalities"})
+    frame = (
+        persons.join(window, on="region_code", how="full", coalesce=True)
+        .join(pilot, on="region_code", how="full", coalesce=True)
+    )
+    return protect_areas(
+        frame,
+        areas=region_codes(db),
+        counts=["persons_in_course", "courses_in_pilot_window", "pilot_requests", "pilot_municipalities"],
+    )
 
 
 def key_figures(db: LiveDatabase, region: str | None = None) -> KeyFigures:
     """Headline figures of the loaded data, nationally or for one region."""
     info = db.refresh()
-    scope = {"region": region}
-    persons = _persons_on(db, info.data_end_date, region)
-    window = _one(db, "courses_active_between", {**scope, "start": info.pilot_start, "end": info.pilot_end})
-    pilot = _one(db, "pilot_summary", scope)
-    pool = _one(db, "pool_summary", scope)
-    grants = pool["grants"]
-    # A total amount is hidden when it sums fewer than k municipalities' grants.
+    persons = select_area(key_figure_table(db), region)
+    pool = db.run("pool_summary")
+    if region is not None:
+        pool = pool.filter(pl.col("region_code") == region)
     return KeyFigures(
         as_of=info.data_end_date,
-        persons_in_course=protect_count(persons),
-        courses_in_pilot_window=protect_count(window["courses_active"]),
-        pilot_requests=protect_count(pilot["requests"]),
-        pilot_municipalities=protect_count(pilot["municipalities"]),
-        pool_granted_dkk=protect_statistic(pool["granted_dkk"], pool["municipalities"]),
-        pool_municipalities=protect_count(pool["municipalities"]),
-        pool_grants=protect_count(grants),
+        persons_in_course=value_of(persons, "persons_in_course"),
+        courses_in_pilot_window=value_of(persons, "courses_in_pilot_window"),
+        pilot_requests=value_of(persons, "pilot_requests"),
+        pilot_municipalities=value_of(persons, "pilot_municipalities"),
+        # Grants are public decisions about municipalities, not counts of persons.
+        pool_granted_dkk=public_value(int(pool["granted_dkk"].sum() or 0)),
+        pool_municipalities=public_value(int(pool["municipalities"].sum() or 0)),
     )
-
-
-def _persons_on(db: LiveDatabase, day: date, region: str | None) -> int:
-    """Persons in a course on one day: courses active from that day to that day."""
-    return _one(db, "courses_active_between", {"region": region, "start": day, "end": day})["courses_active"]
 
 
 def persons_by_quarter(db: LiveDatabase, region: str | None = None) -> ProtectedTable:
     """Persons in a course at each quarter's end, and courses started in the quarter."""
-    frame = db.run("persons_in_course_by_quarter", {"region": region})
-    return protect_table(frame, counts=("persons_in_course", "courses_started"))
+    frame = db.run("persons_in_course_by_quarter")
+    protected = protect_areas(
+        frame, areas=region_codes(db), by=["quarter_start", "quarter_end"],
+        counts=["persons_in_course", "courses_started"],
+    )
+    return select_area(protected, region)
 
 
 def courses_and_decisions_by_year(db: LiveDatabase, region: str | None = None) -> ProtectedTable:
-    """New courses and decisions by type per year."""
-    frame = db.run("new_courses_by_year", {"region": region})
-    counts = ("new_courses", "resource_course", "flex_job", "disability_pension", "other", "decisions")
-    return protect_table(frame, counts=counts)
+    """New courses, and decisions by type with their total, per year."""
+    frame = db.run("new_courses_by_year")
+    protected = protect_areas(
+        frame, areas=region_codes(db), by=["year"], counts=["new_courses"],
+        totals={"decisions": DECISION_TYPES},
+    )
+    return select_area(protected, region)
 
 
 def comparison_with_published(db: LiveDatabase) -> ProtectedTable:
@@ -85,31 +112,26 @@ def comparison_with_published(db: LiveDatabase) -> ProtectedTable:
     Always national: the published figures are national.
     """
     info = db.refresh()
-    published = db.run("published_figures")
-    loaded: dict[str, int | None] = {}
+    national = select_area(key_figure_table(db), None)
+    loaded: dict[str, ProtectedValue] = {
+        "pilot_uses": value_of(national, "pilot_requests"),
+        "pilot_municipalities": value_of(national, "pilot_municipalities"),
+        "pilot_courses": value_of(national, "courses_in_pilot_window"),
+    }
     for figure_id, day in PUBLISHED_STOCK_DAYS.items():
         if info.first_referral_date <= day <= info.data_end_date:
-            loaded[figure_id] = _persons_on(db, day, None)
-    pilot = _one(db, "pilot_summary", {"region": None})
-    pool = _one(db, "pool_summary", {"region": None})
-    window = _one(db, "courses_active_between", {"region": None, "start": info.pilot_start, "end": info.pilot_end})
-    loaded.update(
-        pilot_uses=pilot["requests"],
-        pilot_municipalities=pilot["municipalities"],
-        pilot_courses=window["courses_active"],
-        pool_initiative_package=pool["granted_dkk"],
-        pool_satspulje_2016=pool["granted_dkk"],
-        pool_municipalities=pool["municipalities"],
-    )
-    rows = published.filter(pl.col("figure_id").is_in(list(loaded))).with_columns(
-        pl.col("figure_id").replace_strict(loaded, default=None, return_dtype=pl.Int64).alias("loaded_value")
-    )
-    # Amounts are sums over grants, not counts of persons; they are hidden with the grants.
-    rows = rows.with_columns(
-        pl.when(pl.col("unit") == "kr.").then(pool["municipalities"]).otherwise(pl.col("loaded_value")).alias("loaded_base")
-    )
-    table = protect_table(rows, statistics={"loaded_value": "loaded_base"})
-    return ProtectedTable(table.frame.drop("loaded_base"), table.hidden, table.k)
+            stock = protect_areas(_active(db, day, day), areas=region_codes(db), counts=["courses_active"])
+            loaded[figure_id] = value_of(select_area(stock, None), "courses_active")
+    pool = db.run("pool_summary")
+    for figure_id in ("pool_initiative_package", "pool_satspulje_2016"):
+        loaded[figure_id] = public_value(int(pool["granted_dkk"].sum() or 0))
+    loaded["pool_municipalities"] = public_value(int(pool["municipalities"].sum() or 0))
+
+    published = db.run("published_figures").filter(pl.col("figure_id").is_in(list(loaded)))
+    ids = published["figure_id"].to_list()
+    frame = published.with_columns(pl.Series("loaded_value", [loaded[i].value for i in ids], dtype=pl.Int64))
+    hidden = pl.Series("loaded_value", [loaded[i].hidden for i in ids])
+    return ProtectedTable(frame, {"loaded_value": hidden})
 
 
 def other_published(db: LiveDatabase) -> ProtectedTable:
@@ -122,7 +144,7 @@ def other_published(db: LiveDatabase) -> ProtectedTable:
 
 
 def events(db: LiveDatabase) -> pl.DataFrame:
-    """Events to mark on time axes."""
+    """Events to mark on time axes (dates and labels, no figures)."""
     return db.run("events")
 
 

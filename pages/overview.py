@@ -19,33 +19,22 @@ scope = "hele landet" if region is None else region_names[region]
 
 figures = session.cached(overview.key_figures, region)
 st.subheader(f"Nøgletal, {scope}")
-row = st.columns(4)
-with row[0]:
-    widgets.metric(f"Personer i ressourceforløb {fmt.day(figures.as_of)}", figures.persons_in_course,
-                   help=labels.DEFINITIONS["persons_in_course"])
-with row[1]:
-    widgets.metric("Forløb i forsøgsperioden", figures.courses_in_pilot_window,
-                   help=labels.DEFINITIONS["courses_in_pilot_window"])
-with row[2]:
-    widgets.metric("Anmodninger om sundhedskoordinator", figures.pilot_requests,
-                   help=labels.DEFINITIONS["pilot_requests"])
-with row[3]:
-    widgets.metric("Puljebevillinger i alt", figures.pool_granted_dkk, render=fmt.kroner,
-                   help=labels.DEFINITIONS["pool_granted"])
-row = st.columns(4)
-with row[0]:
-    widgets.metric("Kommuner med anmodninger", figures.pilot_municipalities,
-                   help=labels.DEFINITIONS["pilot_municipalities"])
-with row[1]:
-    widgets.metric("Kommuner med puljebevilling", figures.pool_municipalities,
-                   help=labels.DEFINITIONS["pool_municipalities"])
+widgets.metric_row([
+    (f"Personer i ressourceforløb {fmt.day(figures.as_of)}", figures.persons_in_course, fmt.number,
+     labels.DEFINITIONS["persons_in_course"]),
+    ("Forløb i forsøgsperioden", figures.courses_in_pilot_window, fmt.number,
+     labels.DEFINITIONS["courses_in_pilot_window"]),
+    ("Anmodninger om sundhedskoordinator", figures.pilot_requests, fmt.number, labels.DEFINITIONS["pilot_requests"]),
+    ("Puljebevillinger i alt", figures.pool_granted_dkk, fmt.kroner, labels.DEFINITIONS["pool_granted"]),
+    ("Kommuner med anmodninger", figures.pilot_municipalities, fmt.number, labels.DEFINITIONS["pilot_municipalities"]),
+    ("Kommuner med puljebevilling", figures.pool_municipalities, fmt.number, labels.DEFINITIONS["pool_municipalities"]),
+])
 
 st.subheader(f"Personer i ressourceforløb pr. kvartal, {scope}")
 trend = session.cached(overview.persons_by_quarter, region)
 events = session.cached(overview.events)
-figure, hidden_note = charts.persons_in_course_trend(trend, events, (info.pilot_start, info.pilot_end))
-st.plotly_chart(figure, config={"displaylogo": False})
-st.caption(labels.DEFINITIONS["persons_in_course"] + (" " + hidden_note if hidden_note else ""))
+widgets.chart(charts.persons_in_course_trend(trend, events, (info.pilot_start, info.pilot_end)),
+              labels.DEFINITIONS["persons_in_course"])
 
 loaded_source = f"Indlæste data, dataversion {info.version}, {scope}"
 with st.expander("Kvartalstallene bag figuren"):

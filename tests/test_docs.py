@@ -29,3 +29,9 @@ def test_the_contract_doc_names_every_contract_column():
     for table in TABLES.values():
         for column in table.columns:
             assert re.search(rf"`{column.name}`", text), f"{table.name}.{column.name} missing in the contract doc"
+
+
+def test_disclosure_rules_are_documented_in_both_languages():
+    text = (DOCS / "disclosure.md").read_text(encoding="utf-8")
+    for phrase in ("Små tal skjules", "Small counts are hidden", "differencing", "sekundær", "`..`"):
+        assert phrase in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import plotly.graph_objects as go
@@ -13,6 +14,14 @@ from ui import format as fmt
 COLOURS = {"main": "#1f4e79", "event": "#7f7f7f", "pilot": "rgba(214, 137, 16, 0.15)"}
 # Thousands '.', decimals ',' in every axis and hover text.
 DANISH_SEPARATORS = ",."
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure built from protected data, and the note that goes under it."""
+
+    figure: go.Figure
+    note: str = ""
 
 
 def _base_layout(fig: go.Figure, y_title: str) -> go.Figure:
@@ -51,7 +60,7 @@ def persons_in_course_trend(
     table: ProtectedTable,
     events: pl.DataFrame,
     pilot_window: tuple[date, date],
-) -> tuple[go.Figure, str]:
+) -> Chart:
     """Persons in a course at each quarter's end, with the initiative package's events marked."""
     if not isinstance(table, ProtectedTable):
         raise TypeError("kun tabeller, der har passeret diskretioneringen, kan vises")
@@ -96,4 +105,4 @@ def persons_in_course_trend(
     _integer_ticks(fig, y)
     # Year ticks read the same in every language (Plotly's month names are English).
     fig.update_xaxes(title_text="Kvartal (opgjort ved kvartalets udgang)", tickformat="%Y", dtick="M12")
-    return fig, hidden_points_note(table, "persons_in_course")
+    return Chart(fig, hidden_points_note(table, "persons_in_course"))

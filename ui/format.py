@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from analysis.disclosure import HIDDEN_MARK, ProtectedValue
@@ -16,7 +17,9 @@ def number(x: float | int | None, decimals: int = 0) -> str:
     """30000 -> '30.000'; 4.5 with one decimal -> '4,5'."""
     if x is None:
         return MISSING
-    text = f"{x:,.{decimals}f}"
+    # Half up, as readers round (3,25 -> 3,3), not Python's half to even.
+    rounded = Decimal(str(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,.{decimals}f}"
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
 
 

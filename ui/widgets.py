@@ -9,6 +9,7 @@ import settings
 from analysis.disclosure import ProtectedTable, ProtectedValue, note
 from ui import format as fmt
 from ui import tables
+from ui.charts import Chart
 
 SYNTHETIC_BANNER = (
     "**Syntetiske data.** Tallene her er genereret af projektets egen generator til afprøvning "
@@ -47,9 +48,15 @@ def region_filter(regions: dict[str, str], key: str = "region") -> str | None:
     return None if choice == "alle" else choice
 
 
+PUBLIC_NOTE = "Offentlige oplysninger om kommuner, ikke om personer: vises uden diskretionering."
+
+
 def metric(label: str, value: ProtectedValue, render=fmt.number, help: str | None = None) -> None:
     """A key figure; '..' when hidden by disclosure control."""
-    st.metric(label, fmt.protected(value, render), help=help, border=True)
+    shown = fmt.protected(value, render)  # refuses anything that skipped the gate
+    if value.public:
+        help = f"{help} {PUBLIC_NOTE}" if help else PUBLIC_NOTE
+    st.metric(label, shown, help=help, border=True)
 
 
 def table(
@@ -74,3 +81,27 @@ def table(
             mime="text/csv",
             key=f"download_{download}",
         )
+
+
+def chart(built: Chart, definition: str = "") -> None:
+    """A figure from ui.charts (built from protected data), with its definition and note."""
+    if not isinstance(built, Chart):
+        raise TypeError("kun figurer bygget af diskretionerede data kan vises")
+    st.plotly_chart(built.figure, config={"displaylogo": False})
+    caption = " ".join(x for x in (definition, built.note) if x)
+    if caption:
+        st.caption(caption)
+
+
+def metric_row(items: list[tuple], per_row: int = 4) -> None:
+    """Key figures side by side, `(label, value[, render[, help]])` each; the note if any is hidden."""
+    for start in range(0, len(items), per_row):
+        columns = st.columns(per_row)
+        for column, item in zip(columns, items[start:start + per_row]):
+            label, value, *rest = item
+            render = rest[0] if rest else fmt.number
+            with column:
+                metric(label, value, render, rest[1] if len(rest) > 1 else None)
+    hidden = [value for _, value, *_ in items if value.hidden]
+    if hidden:
+        st.caption(note(hidden[0].k))

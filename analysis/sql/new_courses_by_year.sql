@@ -1,19 +1,19 @@
--- New ressourceforløb per calendar year of course start, with decisions of each type.
+-- New ressourceforløb per year of course start, and decisions of each type per year of
+-- decision, per region; the national figures are their sums.
 with decisions as (
     select * from agg_decisions_year
-    where ($region is null or region_code = $region)
 ),
 
 courses as (
-    select year(course_start_date) as year, count(*) as new_courses
+    select region_code, year(course_start_date) as year, count(*) as new_courses
     from fct_cases
     where course_start_date is not null
-      and ($region is null or region_code = $region)
-    group by 1
+    group by all
 ),
 
 by_type as (
     select
+        region_code,
         decision_year as year,
         sum(decisions) filter (where decision = 'resource_course')::bigint as resource_course,
         sum(decisions) filter (where decision = 'flex_job')::bigint as flex_job,
@@ -21,11 +21,12 @@ by_type as (
         sum(decisions) filter (where decision = 'other')::bigint as other,
         sum(decisions)::bigint as decisions
     from decisions
-    group by 1
+    group by all
 ),
 
 final as (
     select
+        coalesce(courses.region_code, by_type.region_code) as region_code,
         coalesce(courses.year, by_type.year) as year,
         coalesce(courses.new_courses, 0) as new_courses,
         coalesce(by_type.resource_course, 0) as resource_course,
@@ -34,7 +35,7 @@ final as (
         coalesce(by_type.other, 0) as other,
         coalesce(by_type.decisions, 0) as decisions
     from courses
-    full join by_type on courses.year = by_type.year
+    full join by_type on courses.region_code = by_type.region_code and courses.year = by_type.year
 )
 
-select * from final order by year
+select * from final order by year, region_code

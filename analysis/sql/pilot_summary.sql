@@ -1,15 +1,16 @@
--- Pilot requests in the data, and how many municipalities had at least one.
+-- Pilot requests per region, and how many municipalities had at least one; the national
+-- figures are their sums (a municipality lies in one region).
 with requests as (
     select * from fct_pilot_requests
-    where ($region is null or region_code = $region)
 ),
 
 final as (
     select
+        region_code,
         count(*) as requests,
-        count(distinct municipality_code) as municipalities,
-        count(*) filter (where request_context = 'early_clarification') as early_clarification
+        count(distinct municipality_code) as municipalities
     from requests
+    group by region_code
 )
 
-select * from final
+select * from final order by region_code

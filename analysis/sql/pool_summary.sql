@@ -1,16 +1,17 @@
--- Grants from the pool "Bedre ressourceforløb": total granted and spent, municipalities.
+-- Grants from the pool "Bedre ressourceforløb" per region: grants, municipalities, amounts.
 with grants as (
     select * from fct_pool_grants
-    where ($region is null or region_code = $region)
 ),
 
 final as (
     select
+        region_code,
         count(*) as grants,
         count(distinct municipality_code) as municipalities,
-        coalesce(sum(granted_dkk), 0)::bigint as granted_dkk,
+        sum(granted_dkk)::bigint as granted_dkk,
         sum(spent_dkk)::bigint as spent_dkk
     from grants
+    group by region_code
 )
 
-select * from final
+select * from final order by region_code

@@ -10,7 +10,7 @@ from ui import format as fmt
 
 @pytest.mark.parametrize("value,decimals,expected", [
     (30000, 0, "30.000"), (0, 0, "0"), (1234567, 0, "1.234.567"), (4.5, 1, "4,5"),
-    (1234.56, 2, "1.234,56"), (-1500, 0, "-1.500"), (None, 0, "–"),
+    (1234.56, 2, "1.234,56"), (-1500, 0, "-1.500"), (None, 0, "–"), (3.25, 1, "3,3"), (0.5, 0, "1"),
 ])
 def test_number(value, decimals, expected):
     assert fmt.number(value, decimals) == expected
@@ -22,7 +22,7 @@ def test_percent(share, expected):
 
 
 @pytest.mark.parametrize("amount,expected", [(40_400_000, "40,4 mio. kr."), (27_000_000, "27,0 mio. kr."),
-                                             (950_000, "950.000 kr."), (None, "–")])
+                                             (950_000, "950.000 kr."), (3_250_000, "3,3 mio. kr."), (None, "–")])
 def test_kroner(amount, expected):
     assert fmt.kroner(amount) == expected
 

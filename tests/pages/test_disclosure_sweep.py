@@ -1,0 +1,198 @@
+"""The disclosure sweep: every page, over a grid of filters, shows no small count and no
+hidden value, and what the views show together cannot be solved for a hidden cell.
+
+A new page is covered as soon as it is in pages/: it runs over the area grid below, and
+PAGE_FILTERS adds the page's own filters (as URL query parameters).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import settings
+from analysis import suppression
+from analysis.disclosure import HIDDEN_MARK
+from etl.generate import generate
+from etl.load import load
+from ui.widgets import PUBLIC_NOTE
+
+K = settings.K_ANONYMITY
+APP = str(settings.ROOT / "app.py")
+REGIONS = {
+    "081": "Region Nordjylland", "082": "Region Midtjylland", "083": "Region Syddanmark",
+    "084": "Region Hovedstaden", "085": "Region Sjælland",
+}
+AREA_GRID = [{}] + [{"region": name} for name in REGIONS.values()]
+PAGE_FILTERS: dict[str, list[dict]] = {}  # page file -> extra query-parameter combinations
+PAGES = sorted(p.name for p in (settings.ROOT / "pages").glob("*.py"))
+# Columns whose cells are labels, years or dates, not counts of persons.
+NOT_COUNTS = {"År", "Kvartalets udgang", "Tal", "Periode", "Publiceret", "Kilde", "Udgiver"}
+
+
+def _synthetic_db(tmp_path_factory, scale: float) -> Path:
+    folder = tmp_path_factory.mktemp(f"sweep-{scale:g}") / "in"
+    generate(folder, scale=scale, seed=7)
+    db = folder.parent / "rf.duckdb"
+    load([folder], db)
+    return db
+
+
+@pytest.fixture(scope="module", params=[0.004, 0.1], ids=["scale-0.004", "scale-0.1"])
+def sweep_db(request, tmp_path_factory) -> Path:
+    """Synthetic data so small that many region-by-period cells hold 1 to 4 persons."""
+    return _synthetic_db(tmp_path_factory, request.param)
+
+
+@pytest.fixture(scope="module")
+def diff_db(tmp_path_factory) -> Path:
+    """Eight pilot requests nationally, one to four in most regions: the differencing case."""
+    return _synthetic_db(tmp_path_factory, 0.1)
+
+
+def _run(page: str, params: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != PAGES[0] or at.get("selectbox") is None:
+        at.switch_page(f"pages/{page}").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _count(text: str) -> int | None:
+    """A shown integer count ('1.234' -> 1234), or None for anything else."""
+    text = str(text).strip()
+    return int(text.replace(".", "")) if re.fullmatch(r"\d{1,3}(\.\d{3})*", text) else None
+
+
+def _shown_counts(at: AppTest) -> list[tuple[str, int]]:
+    found = []
+    for m in at.metric:
+        if PUBLIC_NOTE in (m.help or ""):
+            continue  # grants: public decisions about municipalities (docs/disclosure.md)
+        if (n := _count(m.value)) is not None:
+            found.append((f"metric {m.label}", n))
+    for frame in at.dataframe:
+        df = frame.value
+        for column in df.columns:
+            if column in NOT_COUNTS:
+                continue
+            for cell in df[column]:
+                if (n := _count(cell)) is not None:
+                    found.append((f"table {column}", n))
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        for trace in spec["data"]:
+            for y in trace.get("y") or []:
+                if isinstance(y, (int, float)):
+                    found.append((f"chart {trace.get('name')}", int(y)))
+            for text in (trace.get("text") or []) + (trace.get("hovertext") or []):
+                for n in re.findall(r"\d[\d.]*", str(text)):
+                    if (c := _count(n)) is not None:
+                        found.append((f"chart text {trace.get('name')}", c))
+    return found
+
+
+def _grid():
+    for page in PAGES:
+        for params in AREA_GRID + PAGE_FILTERS.get(page, []):
+            yield page, params
+
+
+@pytest.mark.parametrize("page,params", list(_grid()), ids=[f"{p}-{q or 'hele landet'}" for p, q in _grid()])
+def test_no_small_count_and_every_hidden_cell_marked(sweep_db, monkeypatch, page, params):
+    monkeypatch.setenv("RF_DB", str(sweep_db))
+    at = _run(page, params)
+    small = [(where, n) for where, n in _shown_counts(at) if 1 <= n <= K - 1]
+    assert not small, f"small counts shown: {small[:10]}"
+    captions = " ".join(c.value for c in at.caption)
+    shows_hidden = any(HIDDEN_MARK in m.value for m in at.metric) or any(
+        (frame.value == HIDDEN_MARK).any().any() for frame in at.dataframe)
+    if shows_hidden:
+        assert f"færre end {K} personer" in captions
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        missing = sum(1 for t in spec["data"] for y in (t.get("y") or []) if y is None)
+        if missing:
+            assert f"{missing} punkt" in captions, "hidden chart points must be named under the chart"
+
+
+def _views(db: Path, monkeypatch) -> dict[str | None, AppTest]:
+    monkeypatch.setenv("RF_DB", str(db))
+    return {code: _run("overview.py", {"region": name} if name else {})
+            for code, name in [(None, None), *REGIONS.items()]}
+
+
+def _sql(db: Path, query: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(query).fetchall()
+    finally:
+        con.close()
+
+
+def test_regions_and_the_whole_country_cannot_be_subtracted(diff_db, monkeypatch):
+    views = _views(diff_db, monkeypatch)
+    codes = list(REGIONS)
+    layout = suppression.hierarchy_layout({len(codes): list(range(len(codes)))}, len(codes) + 1)
+    checked = 0
+    for label in [m.label for m in views[None].metric]:
+        shown = [next(m.value for m in views[c].metric if m.label == label) for c in [*codes, None]]
+        values = [_count(v) for v in shown]
+        if any(v is None and s != HIDDEN_MARK for v, s in zip(values, shown)):
+            continue  # amounts in kroner are not counts of persons
+        hidden = [s == HIDDEN_MARK for s in shown]
+        if not any(hidden) or hidden[-1]:
+            continue
+        # The intruder knows the shown cells; give the hidden ones any consistent values.
+        rest = values[-1] - sum(v for v, h in zip(values[:-1], hidden[:-1]) if not h)
+        filled = [v if not h else 0 for v, h in zip(values, hidden)]
+        filled[hidden.index(True)] = rest
+        for cell, (lo, hi) in suppression.attack(filled, layout, hidden).items():
+            assert hi - lo >= K, f"{label}: {REGIONS[codes[cell]]} can be narrowed to [{lo}, {hi}]"
+            checked += 1
+    assert checked > 0, "the fixture should hide some regions while showing the national figure"
+
+
+@pytest.fixture(scope="module")
+def year_db(tmp_path_factory) -> Path:
+    """About six decisions per region, year and type: a mix of shown and hidden cells."""
+    return _synthetic_db(tmp_path_factory, 0.01)
+
+
+def test_decisions_by_year_cannot_be_solved_across_views(year_db, monkeypatch):
+    views = _views(year_db, monkeypatch)
+    codes = [*REGIONS, None]
+    types = ["Afgørelser: ressourceforløb", "Afgørelser: fleksjob", "Afgørelser: førtidspension",
+             "Afgørelser: andet", "Afgørelser i alt"]
+    tables = {c: next(f.value for f in views[c].dataframe if "Afgørelser i alt" in f.value.columns) for c in codes}
+    truth = {(r, int(y), d): n for r, y, d, n in _sql(
+        year_db, "SELECT region_code, year(decision_date), decision, count(*) FROM fct_cases "
+                  "WHERE decision_date IS NOT NULL GROUP BY ALL")}
+    order = ["resource_course", "flex_job", "disability_pension", "other"]
+    layout = suppression.two_way_layout(len(REGIONS), 4)
+    attacked = 0
+    for year in tables[None]["År"]:
+        shown, values = [], []
+        for c in codes:
+            row = tables[c][tables[c]["År"] == year].iloc[0]
+            for t, column in enumerate(types):
+                shown.append(row[column] == HIDDEN_MARK)
+                if t < 4:
+                    keys = [(r, int(year), order[t]) for r in (REGIONS if c is None else [c])]
+                    values.append(sum(truth.get(key, 0) for key in keys))
+                else:
+                    values.append(sum(values[-4:]))
+        for cell, (lo, hi) in suppression.attack(values, layout, shown).items():
+            assert lo <= values[cell] <= hi
+            # Small cells must keep a wide interval; large ones hidden to protect them may not.
+            assert hi - lo >= K or values[cell] >= K, f"{year}: cell {cell} narrowed to [{lo}, {hi}]"
+            attacked += 1
+    assert attacked > 0, "the fixture should hold hidden cells to attack"
