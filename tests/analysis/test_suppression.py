@@ -126,8 +126,8 @@ def test_one_way_row_with_hidden_total_is_unbounded():
 
 def test_hierarchy_cascades_from_a_region_to_the_nation():
     # municipalities 10, 6, 20 in region A (36); 2, 0 in region B (2); nation 38.
-    # 2 is hidden; its only partner is 0, so region B is hidden; then the nation's equation
-    # needs region A hidden too; then region A's equation needs its smallest cell >= 5 (6).
+    # 2 is hidden, and so is region B (also 2); then the nation's equation needs region A hidden
+    # too; then region A's equation needs its smallest cell >= 5 (6). The zero stays shown.
     layout = hierarchy_layout({5: [0, 1, 2], 6: [3, 4], 7: [5, 6]}, 8)
     values = [10, 6, 20, 2, 0, 36, 2, 38]
     mask = suppress(values, layout)
