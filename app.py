@@ -19,6 +19,8 @@ if info is None:
 
 pages = [
     st.Page("pages/overview.py", title="Overblik", icon=":material/dashboard:", url_path="overblik", default=True),
+    st.Page("pages/pilot.py", title="Forsøget med sundhedskoordinator", icon=":material/health_and_safety:",
+            url_path="sundhedskoordinator"),
 ]
 navigation = st.navigation(pages)
 widgets.synthetic_banner(info)

@@ -161,13 +161,15 @@ def _write_meta(con, version, previous, loaded_at, synthetic, rows, sources, man
         },
     )
     # The data's end: the manifest says it for generated data; for real extracts the latest
-    # date in the cases stands in for the extraction date.
+    # date in the cases and requests stands in for the extraction date.
     declared = manifest.get("data_end_date")
     con.execute(
         "CREATE TABLE meta_dataset AS SELECT $version AS version, $loaded_at::TIMESTAMPTZ AS loaded_at, "
-        "$synthetic AS synthetic, coalesce($declared::DATE, (SELECT max(greatest(referral_date, team_meeting_date, "
-        "decision_date, course_start_date, coordinator_assigned_date, internship_start_date, course_end_date)) "
-        "FROM fct_cases)) AS data_end_date, (SELECT min(referral_date) FROM fct_cases) AS first_referral_date, "
+        "$synthetic AS synthetic, coalesce($declared::DATE, greatest((SELECT max(greatest(referral_date, "
+        "team_meeting_date, decision_date, course_start_date, coordinator_assigned_date, internship_start_date, "
+        "course_end_date)) FROM fct_cases), (SELECT max(greatest(request_date, dialogue_date, advice_date)) "
+        "FROM fct_pilot_requests))) AS data_end_date, "
+        "(SELECT min(referral_date) FROM fct_cases) AS first_referral_date, "
         "$pilot_start::DATE AS pilot_start, $pilot_end::DATE AS pilot_end, "
         "$has_channels AS has_health_advice_channels, "
         "$contract AS contract_version",

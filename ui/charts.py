@@ -78,6 +78,7 @@ def persons_in_course_trend(
             customdata=labels,
             hovertemplate="%{customdata}: %{y:,d} personer<extra></extra>",
             name="Personer i ressourceforløb",
+            meta="antal",
             connectgaps=False,
         )
     )
@@ -106,3 +107,127 @@ def persons_in_course_trend(
     # Year ticks read the same in every language (Plotly's month names are English).
     fig.update_xaxes(title_text="Kvartal (opgjort ved kvartalets udgang)", tickformat="%Y", dtick="M12")
     return Chart(fig, hidden_points_note(table, "persons_in_course"))
+
+
+def _require(table) -> None:
+    if not isinstance(table, ProtectedTable):
+        raise TypeError("kun tabeller, der har passeret diskretioneringen, kan vises")
+
+
+def _hidden_note(n: int, k: int, what: str = "punkt") -> str:
+    if n == 0:
+        return ""
+    plural = "er" if n != 1 else ""
+    return f"{n} {what}{plural} er udeladt, fordi de bygger på færre end {k} personer (diskretionering)."
+
+
+def pilot_requests_by_quarter(table: ProtectedTable) -> Chart:
+    """Requests per quarter (bars) and the running total (line), hidden points left out."""
+    _require(table)
+    frame = table.frame
+    labels = [fmt.quarter(d) for d in frame["quarter_start"].to_list()]
+    fig = go.Figure()
+    fig.add_bar(x=labels, y=frame["requests"].to_list(), name="Anmodninger i kvartalet", meta="antal",
+                marker_color=COLOURS["main"], hovertemplate="%{x}: %{y:,d} anmodninger<extra></extra>")
+    fig.add_scatter(x=labels, y=frame["cumulative"].to_list(), name="Anmodninger i alt (løbende)", meta="antal",
+                    mode="lines+markers", yaxis="y2", line=dict(color="#d68910", width=2), connectgaps=False,
+                    hovertemplate="%{x}: %{y:,d} i alt<extra></extra>")
+    _base_layout(fig, "Anmodninger i kvartalet")
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.2),
+                      yaxis2=dict(title="Anmodninger i alt", overlaying="y", side="right", rangemode="tozero",
+                                  tickformat=",d", showgrid=False))
+    _integer_ticks(fig, frame["requests"].to_list())
+    fig.update_xaxes(title_text="Kvartal for anmodningen (forsøget: 2017K3–2019K2)")
+    hidden = int(table.is_hidden("requests").sum()) + int(table.is_hidden("cumulative").sum())
+    return Chart(fig, _hidden_note(hidden, table.k))
+
+
+def uptake_by_region(table: ProtectedTable) -> Chart:
+    """Uptake per 1,000 courses per region with 95 % intervals; hidden regions left out."""
+    _require(table)
+    rows = table.frame.filter(pl.col("level") == "region")
+    shown = rows.filter(pl.col("rate").is_not_null())
+    fig = go.Figure(go.Bar(
+        x=shown["name"].to_list(), y=shown["rate"].to_list(), marker_color=COLOURS["main"], meta="rate",
+        name="Anmodninger pr. 1.000 forløb",
+        error_y=dict(type="data", symmetric=False,
+                     array=(shown["rate_upper"] - shown["rate"]).to_list(),
+                     arrayminus=(shown["rate"] - shown["rate_lower"]).to_list()),
+        hovertemplate="%{x}: %{y:,.2f} pr. 1.000 forløb<extra></extra>",
+    ))
+    national = table.frame.filter(pl.col("level") == "national")["rate"].to_list()
+    if national and national[0] is not None:
+        fig.add_hline(y=national[0], line=dict(color=COLOURS["event"], dash="dash"),
+                      annotation_text=f"Hele landet: {fmt.number(national[0], 2)}", annotation_position="top left")
+    _base_layout(fig, "Anmodninger pr. 1.000 forløb")
+    fig.update_yaxes(tickformat=",.1f")
+    return Chart(fig, _hidden_note(rows.height - shown.height, table.k, "region"))
+
+
+def pilot_funnel(points: ProtectedTable, limits, national_rate: float, left_out: int) -> Chart:
+    """Municipalities' uptake against their courses, with 95 % and 99.8 % exact limits."""
+    _require(points)
+    frame = points.frame
+    fig = go.Figure()
+    for upper, lower, name, dash in ((limits.upper_998, limits.lower_998, "99,8 %-grænser", "dot"),
+                                     (limits.upper_95, limits.lower_95, "95 %-grænser", "dash")):
+        for i, line in enumerate((upper, lower)):
+            fig.add_scatter(x=limits.exposure, y=line, mode="lines", name=name, showlegend=i == 0, meta="grænse",
+                            legendgroup=name, line=dict(color="#7f7f7f", dash=dash, width=1), hoverinfo="skip")
+    fig.add_hline(y=national_rate, line=dict(color=COLOURS["event"], width=1),
+                  annotation_text=f"Landsgennemsnit {fmt.number(national_rate, 2)}", annotation_position="bottom right")
+    outside = frame["position"].is_in(["above_998", "below_998"])
+    fig.add_scatter(
+        x=frame["courses"].to_list(), y=frame["rate"].to_list(), mode="markers+text",
+        text=[n if o else "" for n, o in zip(frame["name"].to_list(), outside.to_list())], textposition="top center",
+        marker=dict(color=[("#c0392b" if o else COLOURS["main"]) for o in outside.to_list()], size=7),
+        customdata=list(zip(frame["name"].to_list(), frame["requests"].to_list())), name="Kommuner", meta="rate",
+        hovertemplate="%{customdata[0]}: %{customdata[1]:,d} anmodninger, %{x:,d} forløb, %{y:,.2f} pr. 1.000<extra></extra>",
+    )
+    _base_layout(fig, "Anmodninger pr. 1.000 forløb")
+    fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.2), hovermode="closest")
+    fig.update_xaxes(title_text="Ressourceforløb i perioden (log-skala)", type="log")
+    fig.update_yaxes(tickformat=",.1f")
+    note = ""
+    if left_out:
+        note = (f"{left_out} kommuner med 1–{points.k - 1} anmodninger (eller som skjules for at beskytte dem) "
+                "er udeladt (diskretionering).")
+    return Chart(fig, note)
+
+
+def pilot_flow(table: ProtectedTable) -> Chart:
+    """From request to dialogue meeting and advice, then the outcomes (total row)."""
+    _require(table)
+    total = table.frame.filter(pl.col("offer_type") == "total").row(0, named=True)
+    stages = [("Anmodninger", "requests"), ("Dialogmøde holdt", "dialogue"), ("Rådgivning givet", "advice")]
+    shown = [(label, total[col]) for label, col in stages if total[col] is not None]
+    fig = go.Figure(go.Funnel(y=[s[0] for s in shown], x=[s[1] for s in shown], textinfo="value+percent initial",
+                              meta="antal", name="Anmodninger",
+                              marker=dict(color=COLOURS["main"]), hovertemplate="%{y}: %{x:,d}<extra></extra>"))
+    _base_layout(fig, "")
+    fig.update_layout(height=300)
+    hidden = len(stages) - len(shown)
+    return Chart(fig, _hidden_note(hidden, table.k, "trin"))
+
+
+def days_to_advice_curve(speed) -> Chart:
+    """Share of requests still without advice by days since the request (Kaplan–Meier)."""
+    from analysis.pilot import Speed
+
+    if not isinstance(speed, Speed):
+        raise TypeError("kun kurver fra diskretionerede data kan vises")
+    curve = speed.curve  # empty when the view has fewer than k requests
+    fig = go.Figure(go.Scatter(x=[t for t, _ in curve], y=[s for _, s in curve], mode="lines", line_shape="hv",
+                               meta="andel", name="Andel uden rådgivning",
+                               line=dict(color=COLOURS["main"], width=2),
+                               hovertemplate="Dag %{x:,d}: %{y:.0%} venter stadig<extra></extra>"))
+    _base_layout(fig, "Andel uden rådgivning endnu")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
+    # The curve is flat after the last advice; cases open for years would squeeze the rest.
+    drops = [t for (t, s), (_, before) in zip(curve[1:], curve) if s < before]
+    if drops:
+        fig.update_xaxes(range=[0, max(drops) * 1.5])
+    fig.update_xaxes(title_text="Dage fra anmodning")
+    fig.update_layout(height=320)
+    note = "Kurven er flad efter den sidste rådgivning; de åbne anmodninger venter stadig." if speed.summary.open else ""
+    return Chart(fig, note)

@@ -105,3 +105,53 @@ def metric_row(items: list[tuple], per_row: int = 4) -> None:
     hidden = [value for _, value, *_ in items if value.hidden]
     if hidden:
         st.caption(note(hidden[0].k))
+
+
+def intervals(items: list[tuple]) -> None:
+    """The 95 % intervals of shown estimates, `(label, ProtectedInterval, render)` each."""
+    parts = []
+    for label, interval, render in items:
+        if not isinstance(interval.estimate, ProtectedValue):
+            raise TypeError("kun tal, der har passeret diskretioneringen, kan vises")
+        if not interval.estimate.hidden and interval.lower is not None:
+            parts.append(f"{label}: {render(interval.lower)} – {render(interval.upper)}")
+    if parts:
+        st.caption("95 %-konfidensintervaller: " + "; ".join(parts) + ".")
+
+
+def published_beside(published: ProtectedTable, figure_ids: list[str]) -> None:
+    """The published figures with their sources, beside the loaded ones."""
+    rows = published.frame.filter(published.frame["figure_id"].is_in(figure_ids))
+    lines = [f"**{r['label_da']}** ({r['period_da']}): {r['value_text_da']} — kilde: {r['source_title']}"
+             for r in rows.iter_rows(named=True)]
+    if lines:
+        with st.expander("Publicerede tal med kilder"):
+            st.markdown("\n".join(f"- {line}" for line in lines))
+
+
+def duration_summary(summary, n: ProtectedValue, open_: ProtectedValue, unit: str, definition: str) -> None:
+    """Median, quartiles and 90th percentile of a duration (Kaplan–Meier), the closed-only median
+    beside them, and how many are still open; hidden when fewer than k persons."""
+    from analysis.disclosure import protect_statistic
+
+    def stat(x):
+        return protect_statistic(x, summary.n if summary else n.base)
+
+    def render(v):
+        return fmt.MISSING if v is None else f"{fmt.number(v)} {unit}"
+
+    if summary is None:
+        metric_row([("Median", ProtectedValue(None, n.hidden, n.base), render, definition),
+                    ("Åbne (censurerede)", open_, fmt.number)], per_row=3)
+        return
+    quartiles = fmt.MISSING if summary.q1 is None or summary.q3 is None else (
+        f"{fmt.number(summary.q1)}–{fmt.number(summary.q3)} {unit}")
+    metric_row([
+        ("Median", stat(summary.median), render, definition),
+        ("Kvartiler (25 %–75 %)", stat(summary.q1), lambda v: quartiles),
+        ("90 %-fraktil", stat(summary.p90), render,
+         "– betyder, at færre end 90 % har fået rådgivning ved datas slutdato."),
+        ("Median, kun afsluttede", stat(summary.naive_median), render,
+         "Hvad medianen ville være, hvis de åbne blev udeladt: den undervurderer ventetiden."),
+        ("Åbne (censurerede)", open_, fmt.number),
+    ], per_row=3)

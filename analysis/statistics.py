@@ -1,0 +1,239 @@
+"""Rates, shares, funnel limits and durations with honest uncertainty, for the pages to show.
+
+- `poisson_rate` and `proportion`: a point estimate with an exact confidence interval
+  (Garwood for counts over exposure, Clopper–Pearson for shares), from statsmodels.
+- `poisson_funnel` and `funnel_position`: exact Poisson control limits around a national rate,
+  interpolated as in Spiegelhalter (2005) and the NHS/PHE Fingertips technical guidance.
+- `kaplan_meier_summary` and `kaplan_meier_curve`: duration quantiles where open cases count as
+  censored rather than being dropped, from lifelines.
+
+Plain functions over Python numbers and sequences; no Streamlit, no database.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from lifelines import KaplanMeierFitter
+from lifelines.exceptions import ApproximationWarning
+from scipy.stats import poisson
+from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.rates import confint_poisson
+
+# Two-sided funnel limits: 95 % and 99.8 % control limits, i.e. these cumulative probabilities.
+_P_95 = (0.025, 0.975)
+_P_998 = (0.001, 0.999)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point estimate with its confidence interval; all None when it cannot be estimated."""
+
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+
+
+_EMPTY = Interval(None, None, None)
+
+
+def _check_level(level: float) -> None:
+    """Raise ValueError unless 0 < level < 1."""
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be strictly between 0 and 1, got {level}")
+
+
+def poisson_rate(count: int, exposure: float, per: float = 1000.0, level: float = 0.95) -> Interval:
+    """Rate per `per` units of exposure with the exact (Garwood, chi-square) Poisson interval."""
+    _check_level(level)
+    if count < 0:
+        raise ValueError(f"count must be >= 0, got {count}")
+    # No exposure means no rate at all; the page shows a dash rather than a division error.
+    if not exposure > 0 or not math.isfinite(exposure):
+        return _EMPTY
+    # 'exact-c' is Garwood's central interval: chi2(a/2, 2k)/2 and chi2(1-a/2, 2k+2)/2, with the
+    # lower limit 0 when the count is 0.
+    lower, upper = confint_poisson(count, exposure, method="exact-c", alpha=1.0 - level)
+    return Interval(count / exposure * per, float(lower) * per, float(upper) * per)
+
+
+def proportion(successes: int, trials: int, level: float = 0.95) -> Interval:
+    """Share with the exact Clopper–Pearson interval."""
+    _check_level(level)
+    if not 0 <= successes <= trials:
+        raise ValueError(f"need 0 <= successes <= trials, got {successes} of {trials}")
+    if trials == 0:
+        return _EMPTY
+    lower, upper = proportion_confint(successes, trials, alpha=1.0 - level, method="beta")
+    return Interval(successes / trials, float(lower), float(upper))
+
+
+@dataclass(frozen=True)
+class FunnelLimits:
+    """Funnel-plot control limits (rates per `per`) over an exposure grid."""
+
+    exposure: list[float]  # x grid
+    lower_95: list[float]
+    upper_95: list[float]
+    lower_998: list[float]
+    upper_998: list[float]
+
+
+def _limit_counts(expected: np.ndarray, p: float) -> np.ndarray:
+    """Exact Poisson p-quantile of the count with Spiegelhalter's interpolation, floored at 0."""
+    # The Poisson quantile is an integer, so raw limits jump in steps as exposure grows; the
+    # interpolation slides between r-1 and r by how far the cumulative probability at r
+    # overshoots p, which gives the smooth funnel of Spiegelhalter (2005) and Fingertips.
+    r = poisson.ppf(p, expected)
+    cdf_r = poisson.cdf(r, expected)
+    cdf_below = poisson.cdf(r - 1, expected)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = (cdf_r - p) / (cdf_r - cdf_below)
+    # cdf_r - cdf_below is P(X = r) > 0 whenever expected > 0; with expected 0 every limit is 0.
+    alpha = np.where(np.isfinite(alpha), alpha, 0.0)
+    return np.maximum(r - alpha, 0.0)
+
+
+def _limit_rates(national_rate: float, exposure: np.ndarray, p: float, per: float) -> np.ndarray:
+    """Control limit at cumulative probability p, as a rate per `per`, for each exposure."""
+    expected = national_rate * exposure / per
+    return _limit_counts(expected, p) / exposure * per
+
+
+def _check_rate(national_rate: float, per: float) -> None:
+    """Raise ValueError for a negative or non-finite national rate or a non-positive `per`."""
+    if not (math.isfinite(national_rate) and national_rate >= 0):
+        raise ValueError(f"national_rate must be finite and >= 0, got {national_rate}")
+    if not per > 0:
+        raise ValueError(f"per must be > 0, got {per}")
+
+
+def poisson_funnel(
+    national_rate: float, exposures: Sequence[float], per: float = 1000.0, points: int = 200
+) -> FunnelLimits:
+    """Exact Poisson 95 % and 99.8 % control limits around a national rate, over a log-spaced grid."""
+    _check_rate(national_rate, per)
+    if points < 2:
+        raise ValueError(f"points must be >= 2, got {points}")
+    # Units without exposure have no rate and no place on the funnel, so they do not set its span;
+    # with none left (e.g. a filter that empties the page) the funnel is empty rather than an error.
+    usable = [float(e) for e in exposures if math.isfinite(e) and e > 0]
+    if not usable:
+        return FunnelLimits([], [], [], [], [])
+    low, high = min(usable), max(usable)
+    grid = np.geomspace(low, high, points)
+    # geomspace goes through exp/log; pin the ends so the units at the extremes sit on the grid.
+    grid[0], grid[-1] = low, high
+
+    def limits(p: float) -> list[float]:
+        return _limit_rates(national_rate, grid, p, per).tolist()
+
+    return FunnelLimits(
+        exposure=grid.tolist(),
+        lower_95=limits(_P_95[0]),
+        upper_95=limits(_P_95[1]),
+        lower_998=limits(_P_998[0]),
+        upper_998=limits(_P_998[1]),
+    )
+
+
+def funnel_position(count: int, exposure: float, national_rate: float, per: float = 1000.0) -> str:
+    """Where a unit's rate lies against the exact funnel limits at its own exposure."""
+    _check_rate(national_rate, per)
+    if count < 0:
+        raise ValueError(f"count must be >= 0, got {count}")
+    if not (math.isfinite(exposure) and exposure > 0):
+        raise ValueError(f"exposure must be finite and > 0 to place a unit, got {exposure}")
+    # Compare counts with limit counts: the same test as rate against limit rate (both divide by
+    # the exposure), without the rounding of two extra float operations on each side.
+    expected = np.array([national_rate * exposure / per])
+
+    def limit(p: float) -> float:
+        return float(_limit_counts(expected, p)[0])
+
+    # Outside means strictly beyond a limit, so a count of 0 on a lower limit floored at 0 is
+    # within, and the outer (99.8 %) limits are tested first.
+    if count > limit(_P_998[1]):
+        return "above_998"
+    if count > limit(_P_95[1]):
+        return "above_95"
+    if count < limit(_P_998[0]):
+        return "below_998"
+    if count < limit(_P_95[0]):
+        return "below_95"
+    return "within"
+
+
+@dataclass(frozen=True)
+class DurationSummary:
+    """Kaplan–Meier quantiles of a duration with open cases censored, and the naive median."""
+
+    n: int  # all units (closed + open)
+    closed: int  # units with the end event
+    open: int  # still without it (censored at the data's end)
+    median: float | None  # Kaplan–Meier median (None when not reached)
+    q1: float | None  # 25th percentile of the duration (KM: time when 25 % have had the event)
+    q3: float | None  # 75th percentile
+    p90: float | None
+    naive_median: float | None  # median of closed units only (what dropping open ones would say)
+
+
+def _fit(durations: Sequence[float], observed: Sequence[bool]) -> KaplanMeierFitter | None:
+    """A Kaplan–Meier fit of the durations, or None for empty input; ValueError for bad input."""
+    if len(durations) != len(observed):
+        raise ValueError(f"durations ({len(durations)}) and observed ({len(observed)}) differ in length")
+    if len(durations) == 0:
+        return None
+    times = np.asarray(durations, dtype=float)
+    if not np.all(np.isfinite(times)) or np.any(times < 0):
+        raise ValueError("durations must be finite and >= 0")
+    return KaplanMeierFitter().fit(times, event_observed=np.asarray(observed, dtype=bool))
+
+
+def _quantile(fitter: KaplanMeierFitter, q: float) -> float | None:
+    """Time by which a share q of units have had the event; None when the curve never gets there."""
+    # lifelines' percentile(p) is the first time survival <= p, and survival is 1 - the share that
+    # has had the event. It warns that it reads survival_function_ rather than a finer timeline,
+    # but the KM estimate is a step function that only changes at observed times, so it is exact.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ApproximationWarning)
+        time = float(fitter.percentile(1.0 - q))
+    return time if math.isfinite(time) else None
+
+
+def kaplan_meier_summary(durations: Sequence[float], observed: Sequence[bool]) -> DurationSummary:
+    """Quantiles of a duration with open cases censored, and the naive closed-only median beside it."""
+    fitter = _fit(durations, observed)
+    if fitter is None:
+        return DurationSummary(0, 0, 0, None, None, None, None, None)
+    events = np.asarray(observed, dtype=bool)
+    closed_times = np.asarray(durations, dtype=float)[events]
+    closed = int(events.sum())
+    return DurationSummary(
+        n=len(events),
+        closed=closed,
+        open=len(events) - closed,
+        median=_quantile(fitter, 0.5),
+        q1=_quantile(fitter, 0.25),
+        q3=_quantile(fitter, 0.75),
+        p90=_quantile(fitter, 0.9),
+        naive_median=float(np.median(closed_times)) if closed else None,
+    )
+
+
+def kaplan_meier_curve(durations: Sequence[float], observed: Sequence[bool]) -> list[tuple[float, float]]:
+    """(time, share still without the event) steps of the KM curve, starting at (0, 1.0)."""
+    fitter = _fit(durations, observed)
+    if fitter is None:
+        return [(0.0, 1.0)]
+    survival = fitter.survival_function_.iloc[:, 0]
+    # lifelines starts its timeline at 0 but, when events happen at time 0, already below 1 there;
+    # an explicit (0, 1.0) first lets a step chart draw that drop instead of starting under 1.
+    steps = [(float(t), float(s)) for t, s in survival.items()]
+    if steps[0] == (0.0, 1.0):
+        return steps
+    return [(0.0, 1.0), *steps]
