@@ -65,7 +65,7 @@ widgets.published_beside(session.cached(pilot.published), ["pilot_uses", "pilot_
 
 st.subheader("Over tid")
 by_quarter = session.cached(pilot.by_quarter, view)
-widgets.chart(charts.pilot_requests_by_quarter(by_quarter), D["pilot_requests"])
+widgets.chart(charts.pilot_requests_by_quarter(by_quarter, session.cached(overview.events)), D["pilot_requests"])
 
 st.subheader("Hvor")
 st.caption("Fordelingen på regioner og kommuner følger den valgte periode, men ikke køn, alder og områdevalg.")

@@ -121,8 +121,28 @@ def _hidden_note(n: int, k: int, what: str = "punkt") -> str:
     return f"{n} {what}{plural} er udeladt, fordi de bygger på færre end {k} personer (diskretionering)."
 
 
-def pilot_requests_by_quarter(table: ProtectedTable) -> Chart:
-    """Requests per quarter (bars) and the running total (line), hidden points left out."""
+def _mark_events_on_quarters(fig: go.Figure, starts: list[date], events: pl.DataFrame) -> None:
+    """Events as lines between quarter bars (a category axis: quarter i sits at position i)."""
+    if not starts or events.is_empty():
+        return
+    last = starts[-1]
+    end = date(last.year + (last.month > 9), (last.month + 2) % 12 + 1, 1)
+    for i, row in enumerate(events.filter(pl.col("event_date").is_between(starts[0], end)).iter_rows(named=True)):
+        d = row["event_date"]
+        position = sum(1 for s in starts if s <= d) - 1
+        x = position - 0.5 if d == starts[min(max(position, 0), len(starts) - 1)] else position
+        if d >= end:
+            x = len(starts) - 0.5
+        fig.add_vline(x=x, line=dict(color=COLOURS["event"], width=1, dash="dot"))
+        at_right_edge = x >= len(starts) - 1
+        fig.add_annotation(x=x, y=1 - 0.08 * (i % 3), yref="paper", text=row["label_da"], showarrow=False,
+                           xanchor="right" if at_right_edge else "left", font=dict(size=10, color="#404040"),
+                           bgcolor="rgba(255,255,255,0.8)")
+
+
+def pilot_requests_by_quarter(table: ProtectedTable, events: pl.DataFrame | None = None) -> Chart:
+    """Requests per quarter (bars) and the running total (line), hidden points left out, with
+    the pilot's start and end and other events marked."""
     _require(table)
     frame = table.frame
     labels = [fmt.quarter(d) for d in frame["quarter_start"].to_list()]
@@ -138,6 +158,8 @@ def pilot_requests_by_quarter(table: ProtectedTable) -> Chart:
                                   tickformat=",d", showgrid=False))
     _integer_ticks(fig, frame["requests"].to_list())
     fig.update_xaxes(title_text="Kvartal for anmodningen (forsøget: 2017K3–2019K2)")
+    if events is not None:
+        _mark_events_on_quarters(fig, frame["quarter_start"].to_list(), events)
     hidden = int(table.is_hidden("requests").sum()) + int(table.is_hidden("cumulative").sum())
     return Chart(fig, _hidden_note(hidden, table.k))
 
