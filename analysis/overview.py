@@ -148,6 +148,12 @@ def events(db: LiveDatabase) -> pl.DataFrame:
     return db.run("events")
 
 
+def pilot_window(db: LiveDatabase) -> tuple[date, date]:
+    """The pilot window of the loaded version."""
+    info = db.refresh()
+    return info.pilot_start, info.pilot_end
+
+
 def regions(db: LiveDatabase) -> pl.DataFrame:
     """Region codes and names."""
     return db.run("regions")

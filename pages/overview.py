@@ -32,8 +32,8 @@ widgets.metric_row([
 
 st.subheader(f"Personer i ressourceforløb pr. kvartal, {scope}")
 trend = session.cached(overview.persons_by_quarter, region)
-events = session.cached(overview.events)
-widgets.chart(charts.persons_in_course_trend(trend, events, (info.pilot_start, info.pilot_end)),
+widgets.chart(session.cached_chart(charts.persons_in_course_trend, (overview.persons_by_quarter, region),
+                                   (overview.events,), (overview.pilot_window,)),
               labels.DEFINITIONS["persons_in_course"])
 
 loaded_source = f"Indlæste data, dataversion {info.version}, {scope}"

@@ -64,12 +64,12 @@ widgets.published_beside(session.cached(pilot.published), ["pilot_uses", "pilot_
                                                              "pilot_mostly_early"])
 
 st.subheader("Over tid")
-by_quarter = session.cached(pilot.by_quarter, view)
-widgets.chart(charts.pilot_requests_by_quarter(by_quarter, session.cached(overview.events)), D["pilot_requests"])
+widgets.chart(session.cached_chart(charts.pilot_requests_by_quarter, (pilot.by_quarter, view), (overview.events,)),
+              D["pilot_requests"])
 
 st.subheader("Hvor")
 st.caption("Fordelingen på regioner og kommuner følger den valgte periode, men ikke køn, alder og områdevalg.")
-widgets.chart(charts.uptake_by_region(session.cached(pilot.by_region, view)), D["pilot_uptake"])
+widgets.chart(session.cached_chart(charts.uptake_by_region, (pilot.by_region, view)), D["pilot_uptake"])
 widgets.table(
     session.cached(pilot.by_region, view),
     {"name": "Område", "requests": "Anmodninger", "courses": "Forløb", "rate": "Pr. 1.000 forløb",
@@ -80,15 +80,14 @@ widgets.table(
 )
 st.markdown("**Kommunerne**")
 funnel = session.cached(pilot.funnel, view)
-widgets.chart(charts.pilot_funnel(funnel.points, funnel.limits, funnel.national_rate, funnel.left_out),
-              D["pilot_funnel"])
+widgets.chart(session.cached_chart(charts.pilot_funnel, (pilot.funnel, view)), D["pilot_funnel"])
 outside = funnel.points.frame.filter(funnel.points.frame["position"].is_in(["above_998", "below_998"]))
 if outside.height:
     st.caption("Uden for 99,8 %-grænserne: " + ", ".join(outside["name"].to_list()) + ".")
 
 st.subheader("Fra anmodning til udfald")
 flow = session.cached(pilot.flow, view)
-widgets.chart(charts.pilot_flow(flow), D["pilot_flow"])
+widgets.chart(session.cached_chart(charts.pilot_flow, (pilot.flow, view)), D["pilot_flow"])
 widgets.table(
     flow,
     {"offer_type": "Tilbudstype", "requests": "Anmodninger", "dialogue": "Dialogmøde", "advice": "Rådgivning",
@@ -101,7 +100,7 @@ st.subheader("Hvor hurtigt")
 speed = session.cached(pilot.speed, view)
 widgets.duration_summary(speed.summary, speed.n, speed.open, "dage", D["pilot_days_to_advice"])
 if speed.summary is not None:
-    widgets.chart(charts.days_to_advice_curve(speed))
+    widgets.chart(session.cached_chart(charts.days_to_advice_curve, (pilot.speed, view)))
 
 st.subheader("Andre kanaler til sundhedsfaglig viden")
 channels = session.cached(pilot.other_channels, view)

@@ -18,9 +18,9 @@ DANISH_SEPARATORS = ",."
 
 @dataclass(frozen=True)
 class Chart:
-    """A figure built from protected data, and the note that goes under it."""
+    """A figure built from protected data (a Figure, or its dict once cached), and its note."""
 
-    figure: go.Figure
+    figure: go.Figure | dict
     note: str = ""
 
 
@@ -186,8 +186,13 @@ def uptake_by_region(table: ProtectedTable) -> Chart:
     return Chart(fig, _hidden_note(rows.height - shown.height, table.k, "region"))
 
 
-def pilot_funnel(points: ProtectedTable, limits, national_rate: float, left_out: int) -> Chart:
+def pilot_funnel(funnel) -> Chart:
     """Municipalities' uptake against their courses, with 95 % and 99.8 % exact limits."""
+    from analysis.pilot import Funnel
+
+    if not isinstance(funnel, Funnel):
+        raise TypeError("kun figurer bygget af diskretionerede data kan vises")
+    points, limits, national_rate, left_out = funnel.points, funnel.limits, funnel.national_rate, funnel.left_out
     _require(points)
     frame = points.frame
     fig = go.Figure()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -39,3 +40,19 @@ def cached(function: Callable, *args) -> Any:
     db = database()
     info = db.refresh()
     return _call(function.__module__, function.__qualname__, str(settings.db_path()), info.version, args)
+
+
+@st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
+def _chart(builder: tuple[str, str], calls: tuple, pointer: str, version: int) -> Any:
+    build = getattr(importlib.import_module(builder[0]), builder[1])
+    results = [getattr(importlib.import_module(m), n)(_database(pointer), *args) for m, n, args in calls]
+    chart = build(*results)
+    # A plain dict: Streamlit draws it as is, and unpickling it does not re-validate a Figure.
+    return replace(chart, figure=chart.figure.to_dict())
+
+
+def cached_chart(builder: Callable, *calls: tuple) -> Any:
+    """A ui.charts figure built from analysis results, `(function, *args)` each, cached per version."""
+    info = database().refresh()
+    keys = tuple((f.__module__, f.__qualname__, tuple(args)) for f, *args in calls)
+    return _chart((builder.__module__, builder.__qualname__), keys, str(settings.db_path()), info.version)
