@@ -121,12 +121,17 @@ def intervals(items: list[tuple]) -> None:
 
 def published_beside(published: ProtectedTable, figure_ids: list[str]) -> None:
     """The published figures with their sources, beside the loaded ones."""
+    if not isinstance(published, ProtectedTable):
+        raise TypeError("kun tabeller, der har passeret diskretioneringen, kan vises")
     rows = published.frame.filter(published.frame["figure_id"].is_in(figure_ids))
+    if rows.is_empty():
+        return
+    st.caption("Publiceret: " + "; ".join(f"{r['label_da'].lower()}: {r['value_text_da']} ({r['period_da']})"
+                                          for r in rows.iter_rows(named=True)) + ".")
     lines = [f"**{r['label_da']}** ({r['period_da']}): {r['value_text_da']} — kilde: {r['source_title']}"
              for r in rows.iter_rows(named=True)]
-    if lines:
-        with st.expander("Publicerede tal med kilder"):
-            st.markdown("\n".join(f"- {line}" for line in lines))
+    with st.expander("Publicerede tal med kilder"):
+        st.markdown("\n".join(f"- {line}" for line in lines))
 
 
 def duration_summary(summary, n: ProtectedValue, open_: ProtectedValue, unit: str, definition: str) -> None:
