@@ -13,6 +13,7 @@ Disclosure rules for a filtered view (docs/disclosure.md, section 3):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import date, timedelta
 
 import polars as pl
@@ -125,6 +126,18 @@ def _guarded(all_requests: pl.DataFrame, f: PilotFilter, window: tuple[date, dat
 def area_hierarchy(db: LiveDatabase, start: date, end: date) -> pl.DataFrame:
     """Requests and courses for every municipality, region and the whole country in a period,
     with the cells hidden by primary and secondary suppression over that hierarchy."""
+    # Every section of a view consults the same protected hierarchy: compute it once per
+    # data version and period.
+    return _area_hierarchy(db, db.refresh().version, start, end)
+
+
+def clear_cache() -> None:
+    """Forget the computed hierarchies (for cold measurements)."""
+    _area_hierarchy.cache_clear()
+
+
+@lru_cache(maxsize=32)
+def _area_hierarchy(db: LiveDatabase, version: int, start: date, end: date) -> pl.DataFrame:
     period = PilotFilter(start, end)
     counts = _select(requests(db), period).group_by("municipality_code").len("requests")
     exposure = db.run("pilot_course_exposure", {"start": start, "end": end})

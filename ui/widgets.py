@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis.database import DatasetInfo
 import settings
-from analysis.disclosure import ProtectedTable, ProtectedValue, note
+from analysis.disclosure import ProtectedTable, ProtectedValue, note, protect_statistic
 from ui import format as fmt
 from ui import tables
 from ui.charts import Chart
@@ -137,8 +137,6 @@ def published_beside(published: ProtectedTable, figure_ids: list[str]) -> None:
 def duration_summary(summary, n: ProtectedValue, open_: ProtectedValue, unit: str, definition: str) -> None:
     """Median, quartiles and 90th percentile of a duration (Kaplan–Meier), the closed-only median
     beside them, and how many are still open; hidden when fewer than k persons."""
-    from analysis.disclosure import protect_statistic
-
     def stat(x):
         return protect_statistic(x, summary.n if summary else n.base)
 
