@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis import overview
-from ui import charts, labels, session, widgets
+from ui import charts, labels, session, views, widgets
 from ui import format as fmt
 
 info = session.dataset()
@@ -16,6 +16,7 @@ st.caption(
 region_names = dict(session.cached(overview.regions).iter_rows())
 region = widgets.region_filter(region_names)
 scope = "hele landet" if region is None else region_names[region]
+here = views.view("overblik", {"region": region_names.get(region)}, {"Område": region_names.get(region, "Hele landet")})
 
 figures = session.cached(overview.key_figures, region)
 st.subheader(f"Nøgletal, {scope}")
@@ -34,7 +35,7 @@ st.subheader(f"Personer i ressourceforløb pr. kvartal, {scope}")
 trend = session.cached(overview.persons_by_quarter, region)
 widgets.chart(session.cached_chart(charts.persons_in_course_trend, (overview.persons_by_quarter, region),
                                    (overview.events,), (overview.pilot_window,)),
-              labels.DEFINITIONS["persons_in_course"])
+              labels.DEFINITIONS["persons_in_course"], download="personer_i_ressourceforloeb", info=info, view=here)
 
 loaded_source = f"Indlæste data, dataversion {info.version}, {scope}"
 with st.expander("Kvartalstallene bag figuren"):
@@ -42,7 +43,7 @@ with st.expander("Kvartalstallene bag figuren"):
         trend,
         {c: labels.COLUMNS[c] for c in ("quarter_end", "persons_in_course", "courses_started")},
         {"quarter_end": fmt.day},
-        download="personer_i_ressourceforloeb_kvartal", source=loaded_source, info=info,
+        download="personer_i_ressourceforloeb_kvartal", source=loaded_source, info=info, view=here,
     )
 
 st.subheader(f"Nye forløb og afgørelser pr. år, {scope}")
@@ -50,7 +51,7 @@ by_year = session.cached(overview.courses_and_decisions_by_year, region)
 year_columns = {c: labels.COLUMNS[c] for c in
                 ("year", "new_courses", "resource_course", "flex_job", "disability_pension", "other", "decisions")}
 widgets.table(by_year, year_columns, {"year": str}, download="nye_forloeb_og_afgoerelser_aar",
-              source=loaded_source, info=info)
+              source=loaded_source, info=info, view=here)
 st.caption(labels.DEFINITIONS["new_courses"] + " " + labels.DEFINITIONS["decisions"])
 
 st.subheader("Indlæste data ved siden af de publicerede tal (hele landet)")
@@ -61,6 +62,7 @@ widgets.table(
      "source_title": "Kilde"},
     {"loaded_value": lambda v: fmt.MISSING if v is None else (fmt.kroner(v) if v >= 1_000_000 else fmt.number(v))},
     download="indlaeste_og_publicerede_tal", source="Indlæste data og de nævnte publicerede kilder", info=info,
+    view=here,
 )
 st.caption(
     "Personer i forløb er opgjort på den sidste dag i den måned, kilden nævner. "

@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from analysis import overview, pilot
-from ui import charts, labels, session, widgets
+from ui import charts, labels, session, views, widgets
 from ui import format as fmt
 
 info = session.dataset()
@@ -45,6 +45,15 @@ view = pilot.PilotFilter(
     municipalities=tuple(sorted(c for c in chosen if c in names)),
     sex=None if sex == "alle" else sex, age_band=None if age == "alle" else age,
 )
+here = views.view(
+    "sundhedskoordinator",
+    {"fra": fmt.quarter(start), "til": fmt.quarter(end), "region": regions.get(region),
+     "kommune": [names[c] for c in view.municipalities], "koen": labels.SEX.get(view.sex), "alder": view.age_band},
+    {"Periode": f"{fmt.quarter(start)}–{fmt.quarter(end)}", "Område": regions.get(region, "Hele landet"),
+     "Kommuner": ", ".join(names[c] for c in view.municipalities) or "alle",
+     "Køn": labels.SEX.get(view.sex, "alle"), "Alder": view.age_band or "alle"},
+)
+source = f"Indlæste data, dataversion {info.version}"
 
 st.subheader("Hovedtal")
 head = session.cached(pilot.headline, view)
@@ -65,42 +74,46 @@ widgets.published_beside(session.cached(pilot.published), ["pilot_uses", "pilot_
 
 st.subheader("Over tid")
 widgets.chart(session.cached_chart(charts.pilot_requests_by_quarter, (pilot.by_quarter, view), (overview.events,)),
-              D["pilot_requests"])
+              D["pilot_requests"], download="forsoeg_anmodninger_kvartal", info=info, view=here)
 
 st.subheader("Hvor")
 st.caption("Fordelingen på regioner og kommuner følger den valgte periode, men ikke køn, alder og områdevalg.")
-widgets.chart(session.cached_chart(charts.uptake_by_region, (pilot.by_region, view)), D["pilot_uptake"])
+widgets.chart(session.cached_chart(charts.uptake_by_region, (pilot.by_region, view)), D["pilot_uptake"],
+              download="forsoeg_regioner", info=info, view=here)
 widgets.table(
     session.cached(pilot.by_region, view),
     {"name": "Område", "requests": "Anmodninger", "courses": "Forløb", "rate": "Pr. 1.000 forløb",
      "rate_lower": "95 % nedre", "rate_upper": "95 % øvre"},
     {"rate": lambda v: fmt.number(v, 2), "rate_lower": lambda v: fmt.number(v, 2),
      "rate_upper": lambda v: fmt.number(v, 2)},
-    download="forsoeg_anmodninger_region", source=f"Indlæste data, dataversion {info.version}", info=info,
+    download="forsoeg_anmodninger_region", source=source, info=info, view=here,
 )
 st.markdown("**Kommunerne**")
 funnel = session.cached(pilot.funnel, view)
-widgets.chart(session.cached_chart(charts.pilot_funnel, (pilot.funnel, view)), D["pilot_funnel"])
+widgets.chart(session.cached_chart(charts.pilot_funnel, (pilot.funnel, view)), D["pilot_funnel"],
+              download="forsoeg_tragt", info=info, view=here)
 outside = funnel.points.frame.filter(funnel.points.frame["position"].is_in(["above_998", "below_998"]))
 if outside.height:
     st.caption("Uden for 99,8 %-grænserne: " + ", ".join(outside["name"].to_list()) + ".")
 
 st.subheader("Fra anmodning til udfald")
 flow = session.cached(pilot.flow, view)
-widgets.chart(session.cached_chart(charts.pilot_flow, (pilot.flow, view)), D["pilot_flow"])
+widgets.chart(session.cached_chart(charts.pilot_flow, (pilot.flow, view)), D["pilot_flow"],
+              download="forsoeg_forloeb", info=info, view=here)
 widgets.table(
     flow,
     {"offer_type": "Tilbudstype", "requests": "Anmodninger", "dialogue": "Dialogmøde", "advice": "Rådgivning",
      **{o: labels.OUTCOME[o] for o in pilot.OUTCOMES}, "open": "Åbne"},
     {"offer_type": labels.OFFER_TYPE.get},
-    download="forsoeg_forloeb_af_anmodninger", source=f"Indlæste data, dataversion {info.version}", info=info,
+    download="forsoeg_forloeb_af_anmodninger", source=source, info=info, view=here,
 )
 
 st.subheader("Hvor hurtigt")
 speed = session.cached(pilot.speed, view)
 widgets.duration_summary(speed.summary, speed.n, speed.open, "dage", D["pilot_days_to_advice"])
 if speed.summary is not None:
-    widgets.chart(session.cached_chart(charts.days_to_advice_curve, (pilot.speed, view)))
+    widgets.chart(session.cached_chart(charts.days_to_advice_curve, (pilot.speed, view)),
+                  download="forsoeg_dage_til_raadgivning", info=info, view=here)
 
 st.subheader("Andre kanaler til sundhedsfaglig viden")
 channels = session.cached(pilot.other_channels, view)
@@ -114,6 +127,6 @@ else:
         {"quarter_start": "Kvartal", "requests": "Anmodninger i forsøget",
          "coordinator_sparring": "Sparring med sundhedskoordinator", "gp_involvement": "Praktiserende læge"},
         {"quarter_start": fmt.quarter},
-        download="forsoeg_andre_kanaler", source=f"Indlæste data, dataversion {info.version}", info=info,
+        download="forsoeg_andre_kanaler", source=source, info=info, view=here,
     )
     st.caption(D["pilot_other_channels"])

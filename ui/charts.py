@@ -38,6 +38,14 @@ def _base_layout(fig: go.Figure, y_title: str) -> go.Figure:
     return fig
 
 
+def nice_step(top: float, ticks: int = 5) -> int:
+    """A whole tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks up to `top`
+    (Plotly's own choice on a second axis can give uneven labels such as 20, 41, 61)."""
+    raw = max(top, 1) / ticks
+    power = 10 ** max(0, len(str(int(raw))) - 1)
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+
+
 def _integer_ticks(fig: go.Figure, values: list) -> None:
     """Whole-number ticks only: small counts would otherwise get repeated labels (1, 1, 2, 2)."""
     shown = [v for v in values if v is not None]
@@ -51,8 +59,8 @@ def hidden_points_note(table: ProtectedTable, column: str) -> str:
     if n == 0:
         return ""
     return (
-        f"{n} punkt{'er' if n != 1 else ''} er udeladt, fordi de bygger på færre end {table.k} "
-        "personer (diskretionering)."
+        f"{n} punkt{'er' if n != 1 else ''} er udeladt, fordi {'de' if n != 1 else 'det'} bygger på færre "
+        f"end {table.k} personer (diskretionering)."
     )
 
 
@@ -117,8 +125,8 @@ def _require(table) -> None:
 def _hidden_note(n: int, k: int, what: str = "punkt") -> str:
     if n == 0:
         return ""
-    plural = "er" if n != 1 else ""
-    return f"{n} {what}{plural} er udeladt, fordi de bygger på færre end {k} personer (diskretionering)."
+    plural, they = ("er", "de") if n != 1 else ("", "det")
+    return f"{n} {what}{plural} er udeladt, fordi {they} bygger på færre end {k} personer (diskretionering)."
 
 
 def _mark_events_on_quarters(fig: go.Figure, starts: list[date], events: pl.DataFrame) -> None:
@@ -155,7 +163,9 @@ def pilot_requests_by_quarter(table: ProtectedTable, events: pl.DataFrame | None
     _base_layout(fig, "Anmodninger i kvartalet")
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.2),
                       yaxis2=dict(title="Anmodninger i alt", overlaying="y", side="right", rangemode="tozero",
-                                  tickformat=",d", showgrid=False))
+                                  tickformat=",d", showgrid=False,
+                                  dtick=nice_step(max((v for v in frame["cumulative"].to_list() if v is not None),
+                                                      default=1))))
     _integer_ticks(fig, frame["requests"].to_list())
     fig.update_xaxes(title_text="Kvartal for anmodningen (forsøget: 2017K3–2019K2)")
     if events is not None:
@@ -180,7 +190,7 @@ def uptake_by_region(table: ProtectedTable) -> Chart:
     national = table.frame.filter(pl.col("level") == "national")["rate"].to_list()
     if national and national[0] is not None:
         fig.add_hline(y=national[0], line=dict(color=COLOURS["event"], dash="dash"),
-                      annotation_text=f"Hele landet: {fmt.number(national[0], 2)}", annotation_position="top left")
+                      annotation_text=f"Hele landet: {fmt.number(national[0], 2)}", annotation_position="top right")
     _base_layout(fig, "Anmodninger pr. 1.000 forløb")
     fig.update_yaxes(tickformat=",.1f")
     return Chart(fig, _hidden_note(rows.height - shown.height, table.k, "region"))

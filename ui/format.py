@@ -28,6 +28,19 @@ def percent(share: float | None, decimals: int = 1) -> str:
     return MISSING if share is None else f"{number(share * 100, decimals)} %"
 
 
+def signed(x: float | None, decimals: int = 1) -> str:
+    """A change with its sign: 3.25 -> '+3,3'; -14 -> '−14,0' (a true minus sign)."""
+    if x is None:
+        return MISSING
+    text = number(abs(x), decimals)
+    return text if text.strip("0,") == "" else ("+" if x > 0 else "\u2212") + text
+
+
+def points(diff: float | None, decimals: int = 1) -> str:
+    """A difference of two shares in percentage points: 0.032 -> '+3,2 procentpoint'."""
+    return MISSING if diff is None else f"{signed(diff * 100, decimals)} procentpoint"
+
+
 def kroner(amount: float | int | None) -> str:
     """40400000 -> '40,4 mio. kr.'; smaller amounts in whole kroner."""
     if amount is None:

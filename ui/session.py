@@ -43,16 +43,17 @@ def cached(function: Callable, *args) -> Any:
 
 
 @st.cache_data(ttl=3600, max_entries=256, show_spinner=False)
-def _chart(builder: tuple[str, str], calls: tuple, pointer: str, version: int) -> Any:
+def _chart(builder: tuple[str, str], calls: tuple, pointer: str, version: int, options: tuple = ()) -> Any:
     build = getattr(importlib.import_module(builder[0]), builder[1])
     results = [getattr(importlib.import_module(m), n)(_database(pointer), *args) for m, n, args in calls]
-    chart = build(*results)
+    chart = build(*results, *options)
     # A plain dict: Streamlit draws it as is, and unpickling it does not re-validate a Figure.
     return replace(chart, figure=chart.figure.to_dict())
 
 
-def cached_chart(builder: Callable, *calls: tuple) -> Any:
-    """A ui.charts figure built from analysis results, `(function, *args)` each, cached per version."""
+def cached_chart(builder: Callable, *calls: tuple, options: tuple = ()) -> Any:
+    """A ui.charts figure built from analysis results, `(function, *args)` each, and plain
+    `options` after them (a threshold, a title), cached per version."""
     info = database().refresh()
     keys = tuple((f.__module__, f.__qualname__, tuple(args)) for f, *args in calls)
-    return _chart((builder.__module__, builder.__qualname__), keys, str(settings.db_path()), info.version)
+    return _chart((builder.__module__, builder.__qualname__), keys, str(settings.db_path()), info.version, options)

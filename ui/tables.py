@@ -38,8 +38,9 @@ def _default(dtype) -> Formatter:
 
 
 def csv_bytes(table: ProtectedTable, columns: dict[str, str], formats: dict[str, Formatter] | None = None,
-              source: str = "", synthetic: bool = False) -> bytes:
-    """Danish Excel CSV: ';', decimal comma, UTF-8 with BOM; '..' and the note kept."""
+              source: str = "", synthetic: bool = False, about: list[str] | None = None) -> bytes:
+    """Danish Excel CSV: ';', decimal comma, UTF-8 with BOM; '..' and the note kept, then the
+    source and `about` lines (data version, filters, the link back)."""
     frame = display_frame(table, columns, formats)
     buffer = io.StringIO()
     frame.write_csv(buffer, separator=";")
@@ -50,4 +51,5 @@ def csv_bytes(table: ProtectedTable, columns: dict[str, str], formats: dict[str,
         lines.append("Syntetiske data: tallene er genereret til afprøvning og er ikke virkelige.")
     if source:
         lines.append(f"Kilde: {source}")
+    lines.extend(about or [])
     return ("\ufeff" + "\n".join(lines) + "\n").encode("utf-8")

@@ -8,8 +8,9 @@ from analysis.database import DatasetInfo
 import settings
 from analysis.disclosure import ProtectedTable, ProtectedValue, note, protect_statistic
 from ui import format as fmt
-from ui import tables
+from ui import export, tables, views
 from ui.charts import Chart
+from ui.views import View
 
 SYNTHETIC_BANNER = (
     "**Syntetiske data.** Tallene her er genereret af projektets egen generator til afprøvning "
@@ -67,30 +68,88 @@ def table(
     download: str | None = None,
     source: str = "",
     info: DatasetInfo | None = None,
+    view: View | None = None,
 ) -> None:
-    """A protected table in Danish format, its footnote when cells are hidden, and a CSV download."""
+    """A protected table in Danish format, its footnote when cells are hidden, and downloads as
+    CSV (Danish Excel) and XLSX with a metadata sheet."""
     st.dataframe(tables.display_frame(protected, columns, formats), hide_index=True)
     if protected.any_hidden:
         st.caption(note(protected.k))
-    if download:
-        version = f"_v{info.version}" if info else ""
-        st.download_button(
-            "Hent tabellen (CSV til Excel)",
-            tables.csv_bytes(protected, columns, formats, source=source, synthetic=bool(info and info.synthetic)),
-            file_name=f"{download}{version}.csv",
-            mime="text/csv",
-            key=f"download_{download}",
-        )
+    if not download:
+        return
+    name = f"{download}_v{info.version}" if info else download
+    meta = _metadata(download, source, info, view, protected.k)
+    left, right, _ = st.columns([1, 1, 3])
+    left.download_button(
+        "CSV til Excel",
+        tables.csv_bytes(protected, columns, formats, source=source, synthetic=bool(info and info.synthetic),
+                         about=export.about_lines(meta)),
+        file_name=f"{name}.csv", mime="text/csv", key=f"csv_{download}", on_click="ignore",
+        icon=":material/download:",
+    )
+    right.download_button(
+        "Excel (XLSX)",
+        lambda: export.xlsx_bytes(protected, columns, formats, metadata=meta),
+        file_name=f"{name}.xlsx", mime=export.XLSX_MIME, key=f"xlsx_{download}", on_click="ignore",
+        icon=":material/download:",
+    )
 
 
-def chart(built: Chart, definition: str = "") -> None:
-    """A figure from ui.charts (built from protected data), with its definition and note."""
+def _metadata(title: str, source: str, info: DatasetInfo | None, view: View | None, k: int) -> export.Metadata:
+    """What a download says about itself: source, version, load time, filters and the link back."""
+    return export.Metadata(
+        title=title,
+        source=source or (f"Indlæste data, dataversion {info.version}" if info else ""),
+        version=info.version if info else None,
+        loaded_at=info.loaded_at if info else None,
+        data_end_date=info.data_end_date if info else None,
+        synthetic=bool(info and info.synthetic),
+        filters=dict(view.filters) if view else {},
+        link=view.link() if view else views.app_base(),
+        k=k,
+    )
+
+
+def chart(
+    built: Chart,
+    definition: str = "",
+    *,
+    download: str | None = None,
+    info: DatasetInfo | None = None,
+    view: View | None = None,
+) -> None:
+    """A figure from ui.charts (built from protected data), its definition and note, and PNG and
+    SVG downloads made when clicked."""
     if not isinstance(built, Chart):
         raise TypeError("kun figurer bygget af diskretionerede data kan vises")
     st.plotly_chart(built.figure, config={"displaylogo": False})
     caption = " ".join(x for x in (definition, built.note) if x)
     if caption:
         st.caption(caption)
+    if not download:
+        return
+    missing = export.image_export_problem()
+    if missing:
+        st.caption(f"Figuren kan ikke hentes som billede: {missing}")
+        return
+    name = f"{download}_v{info.version}" if info else download
+    meta = _metadata(download, "", info, view, settings.K_ANONYMITY)
+    left, right, _ = st.columns([1, 1, 3])
+    for column, kind, mime in ((left, "png", "image/png"), (right, "svg", "image/svg+xml")):
+        column.download_button(
+            f"Figur ({kind.upper()})",
+            lambda kind=kind: export.chart_image(built, kind, metadata=meta),
+            file_name=f"{name}.{kind}", mime=mime, key=f"{kind}_{download}", on_click="ignore",
+            icon=":material/image:",
+        )
+
+
+def difference(interval, label: str, render, definition: str) -> None:
+    """A protected change with its 95 % interval, as a key figure and a caption."""
+    if not isinstance(interval.estimate, ProtectedValue):
+        raise TypeError("kun tal, der har passeret diskretioneringen, kan vises")
+    metric_row([(label, interval.estimate, render, definition)], per_row=3)
+    intervals([(label, interval, render)])
 
 
 def metric_row(items: list[tuple], per_row: int = 4) -> None:

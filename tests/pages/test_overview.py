@@ -110,7 +110,8 @@ def test_no_data_gives_a_clear_danish_message(tmp_path, monkeypatch):
     assert "Der er ikke indlæst nogen data" in at.error[0].value
 
 
-def test_every_table_offers_a_danish_csv_download(app_env):
+def test_every_table_offers_csv_and_xlsx_and_the_chart_png_and_svg(app_env):
     at = run()
     labels = [b.label for b in at.get("download_button")]
-    assert len(labels) == 3 and set(labels) == {"Hent tabellen (CSV til Excel)"}
+    assert labels.count("CSV til Excel") == 3 and labels.count("Excel (XLSX)") == 3
+    assert labels.count("Figur (PNG)") == 1 and labels.count("Figur (SVG)") == 1

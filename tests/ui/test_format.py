@@ -42,3 +42,12 @@ def test_protected_values_render_hidden_and_refuse_raw_numbers():
     assert fmt.protected(protect_count(12345)) == "12.345"
     with pytest.raises(TypeError):
         fmt.protected(12345)
+
+
+def test_changes_carry_their_sign_and_percentage_points_are_named():
+    assert fmt.signed(3.25) == "+3,3"
+    assert fmt.signed(-14) == "\u221214,0"
+    assert fmt.signed(0.0) == "0,0"
+    assert fmt.points(0.032) == "+3,2 procentpoint"
+    assert fmt.points(-0.15, 0) == "\u221215 procentpoint"
+    assert fmt.points(None) == fmt.MISSING

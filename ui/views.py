@@ -1,0 +1,53 @@
+"""A page's view: its filters as the URL carries them and in Danish, and the link that reopens it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import streamlit as st
+
+LOCAL_BASE = "http://localhost:8501/"  # when the browser has not told us where the app lives
+
+
+@dataclass(frozen=True)
+class View:
+    """What a user is looking at: the page, its query parameters and its filters in words."""
+
+    page: str  # the page's url path, e.g. "sagsbehandlingstider" ("" for the start page)
+    params: tuple[tuple[str, str], ...] = ()  # as the URL carries them; a list repeats its key
+    filters: tuple[tuple[str, str], ...] = ()  # Danish label and the choice as shown
+
+    def query(self) -> str:
+        """The query string (without '?'), Danish letters percent-encoded."""
+        return urlencode(self.params)
+
+    def link(self, base: str | None = None) -> str:
+        """The address that reopens this view."""
+        root = (base or app_base()).split("?")[0].rstrip("/")
+        path = f"{root}/{self.page}" if self.page else f"{root}/"
+        return f"{path}?{self.query()}" if self.params else path
+
+    def filter_text(self) -> str:
+        """The filters as one Danish line ('Periode: 2017K3–2019K2 · Område: Hele landet')."""
+        return " · ".join(f"{label}: {value}" for label, value in self.filters)
+
+
+def view(page: str, params: dict[str, str | list[str] | None], filters: dict[str, str]) -> View:
+    """A view from the page's chosen parameters (None and empty lists are left out of the URL)."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if isinstance(value, list):
+            pairs.extend((key, str(v)) for v in value)
+        elif value is not None:
+            pairs.append((key, str(value)))
+    return View(page, tuple(pairs), tuple(filters.items()))
+
+
+def app_base() -> str:
+    """The app's address as the user's browser sees it, without page or query."""
+    try:
+        url = st.context.url
+    except Exception:  # outside a running app (tests, the briefing builder in a script)
+        url = None
+    return url or LOCAL_BASE
