@@ -37,16 +37,17 @@ class LiveDatabase:
     configuration is locked, so no query can reach other files or load extensions.
     """
 
-    def __init__(self, pointer: Path):
+    def __init__(self, pointer: Path, pin: int | None = None):
         self.store = Store(pointer)
+        self.pin = pin  # a fixed version (a briefing regenerated as briefed), or None to follow the pointer
         self._host: duckdb.DuckDBPyConnection | None = None
         self._version: int | None = None
         self._info: DatasetInfo | None = None
         self._lock = threading.Lock()
 
     def refresh(self) -> DatasetInfo | None:
-        """Follow the pointer; None when nothing has been published yet."""
-        current = self.store.current()
+        """Follow the pointer (or stay on the pinned version); None when there is nothing to attach."""
+        current = self.store.current() if self.pin is None else self._pinned()
         if current is None:
             return None
         version, path = current
@@ -60,6 +61,10 @@ class LiveDatabase:
                 self._version = version
                 self._info = _read_info(self._host)
         return self._info
+
+    def _pinned(self) -> tuple[int, Path] | None:
+        path = self.store.version_path(self.pin)
+        return (self.pin, path) if path.exists() else None
 
     @property
     def version(self) -> int | None:

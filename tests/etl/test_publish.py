@@ -171,3 +171,15 @@ def test_synthetic_flag_comes_from_the_manifest(tmp_path, tiny_dataset):
     assert load([tiny_dataset], db).synthetic is True
     assert json.loads(_etl("status", "--db", str(db), "--json").stdout)["synthetic"] is True
     assert os.path.islink(db)
+
+
+def test_a_pinned_reader_stays_on_its_version_while_newer_ones_are_published(tmp_path, tiny_dataset):
+    db = tmp_path / "rf.duckdb"
+    load([tiny_dataset], db)
+    big = _big_dataset(tmp_path / "big", 3)
+    load([big], db)
+    pinned, following = LiveDatabase(db, pin=1), LiveDatabase(db)
+    assert pinned.refresh().version == 1 and following.refresh().version == 2
+    assert pinned.query("SELECT count(*) AS n FROM fct_cases")["n"][0] == len(CASES)
+    assert following.query("SELECT count(*) AS n FROM fct_cases")["n"][0] == len(CASES) * 4
+    assert LiveDatabase(db, pin=9).refresh() is None  # a version that is gone attaches nothing
