@@ -21,6 +21,11 @@ pages = [
     st.Page("pages/overview.py", title="Overblik", icon=":material/dashboard:", url_path="overblik", default=True),
     st.Page("pages/pilot.py", title="Forsøget med sundhedskoordinator", icon=":material/health_and_safety:",
             url_path="sundhedskoordinator"),
+    st.Page("pages/processing.py", title="Sagsbehandlingstider", icon=":material/timer:",
+            url_path="sagsbehandlingstider"),
+    st.Page("pages/pool.py", title="Puljen Bedre ressourceforløb", icon=":material/payments:", url_path="puljen"),
+    st.Page("pages/briefing.py", title="Briefing til forligskredsen", icon=":material/description:",
+            url_path="briefing"),
 ]
 navigation = st.navigation(pages)
 widgets.synthetic_banner(info)

@@ -193,8 +193,12 @@ def _complete_areas(frame: pl.DataFrame, areas: list[str], by: list[str], column
 
 def select_area(table: ProtectedTable, area_code: str | None, area: str = "region_code") -> ProtectedTable:
     """The rows of one area (None = the whole country) from a protected area table."""
-    keep = (table.frame[area] == (area_code or NATIONAL)).to_list()
-    mask = pl.Series(keep)
+    return select_rows(table, area, area_code or NATIONAL)
+
+
+def select_rows(table: ProtectedTable, column: str, value) -> ProtectedTable:
+    """The rows where `column` equals `value`, with their hidden flags."""
+    mask = pl.Series((table.frame[column] == value).to_list())
     return ProtectedTable(
         table.frame.filter(mask),
         {c: m.filter(mask) for c, m in table.hidden.items()},

@@ -23,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", type=Path, required=True, help="mappe, der skal skrives til")
     gen.add_argument("--scale", type=float, default=1.0, help="skala (1 = kalibreret til de publicerede tal)")
     gen.add_argument("--seed", type=int, default=settings.DEFAULT_SEED)
+    gen.add_argument(
+        "--uden-effekter", "--no-effects", dest="no_effects", action="store_true",
+        help="placebo: plant ingen effekter i kommunerne med bevilling (til kontrol af estimaterne)",
+    )
 
     load = sub.add_parser("load", help="kontrollér og udgiv et datasæt som ny version af databasen")
     load.add_argument("paths", type=Path, nargs="+", help="mappe, projektmappe (.xlsx) eller filer")
@@ -57,11 +61,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _generate(args) -> int:
-    from etl.generate import generate
+    from etl.generate import NO_EFFECTS, generate
 
-    manifest = generate(args.out, scale=args.scale, seed=args.seed)
+    manifest = generate(args.out, scale=args.scale, seed=args.seed, effects=NO_EFFECTS if args.no_effects else None)
     rows = ", ".join(f"{k}: {v}" for k, v in manifest["row_counts"].items())
-    print(f"Syntetisk datasæt skrevet til {args.out} ({rows})")
+    kind = "Syntetisk placebo-datasæt uden plantede effekter" if args.no_effects else "Syntetisk datasæt"
+    print(f"{kind} skrevet til {args.out} ({rows})")
     return EXIT_OK
 
 

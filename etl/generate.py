@@ -33,6 +33,11 @@ Everything else either is constant per municipality or follows a common trend th
 municipalities share, in days or in percentage points (never as a factor on a
 municipality-specific level), so a difference-in-differences recovers the planted values.
 
+``generate(..., effects=...)`` overrides the planted values (``NO_EFFECTS`` writes a placebo
+dataset with no effect at all; ``python -m etl generate --uden-effekter``). The random draws do
+not depend on the effects, so a placebo is the same dataset as the default one for the same seed
+and scale, except for the planted differences. The manifest records the effects actually planted.
+
 Scale: ``scale=F`` multiplies the volumes: cases (and so courses), and the counts of the other
 health-advice channels. The pool stays 17 municipalities and 40.4 mio. kr. at any scale. Pilot
 requests are ``round(78 * F)`` rows in ``min(98, round(34 * sqrt(F)))`` municipalities (never more
@@ -56,24 +61,45 @@ import polars as pl
 import settings
 
 PLANTED_EFFECTS: dict = {"decision_days_reduction": 14, "citizen_involvement_pp": 15}
+# A placebo: the same dataset with nothing planted (an estimator's intervals should cover zero).
+NO_EFFECTS: dict = {key: 0 for key in PLANTED_EFFECTS}
 
-_DAYS = PLANTED_EFFECTS["decision_days_reduction"]
-_POINTS = PLANTED_EFFECTS["citizen_involvement_pp"]
-PLANTED_EFFECT_DESCRIPTIONS = {
-    "decision_days_reduction": {
-        "da": f"I kommuner med en bevilling fra puljen Bedre ressourceforløb er tiden fra visitation til "
-        f"afgørelse {_DAYS} dage kortere for sager visiteret fra bevillingens start.",
-        "en": f"In municipalities with a grant from the pool Bedre ressourceforløb, the time from referral "
-        f"to decision is {_DAYS} days shorter for cases referred from the start of the grant.",
-    },
-    "citizen_involvement_pp": {
-        "da": f"I kommuner med en bevilling fra puljen er andelen af sager forberedt sammen med borgeren "
-        f"{_POINTS} procentpoint højere for sager visiteret fra bevillingens start, ud over den fælles udvikling.",
-        "en": f"In municipalities with a grant from the pool, the share of cases prepared together with the "
-        f"citizen is {_POINTS} percentage points higher for cases referred from the start of the grant, "
-        "beyond the common trend.",
-    },
-}
+
+def effect_descriptions(effects: dict) -> dict:
+    """What each planted effect means, in Danish and English, for these values."""
+    days, points = effects["decision_days_reduction"], effects["citizen_involvement_pp"]
+    placebo = {
+        "decision_days_reduction": {
+            "da": "Ingen plantet effekt (placebo): bevillingen ændrer ikke tiden fra visitation til afgørelse.",
+            "en": "No planted effect (placebo): a grant does not change the time from referral to decision.",
+        },
+        "citizen_involvement_pp": {
+            "da": "Ingen plantet effekt (placebo): bevillingen ændrer ikke andelen af sager forberedt sammen "
+            "med borgeren.",
+            "en": "No planted effect (placebo): a grant does not change the share of cases prepared together "
+            "with the citizen.",
+        },
+    }
+    described = {
+        "decision_days_reduction": {
+            "da": f"I kommuner med en bevilling fra puljen Bedre ressourceforløb er tiden fra visitation til "
+            f"afgørelse {days} dage kortere for sager visiteret fra bevillingens start.",
+            "en": f"In municipalities with a grant from the pool Bedre ressourceforløb, the time from referral "
+            f"to decision is {days} days shorter for cases referred from the start of the grant.",
+        },
+        "citizen_involvement_pp": {
+            "da": f"I kommuner med en bevilling fra puljen er andelen af sager forberedt sammen med borgeren "
+            f"{points} procentpoint højere for sager visiteret fra bevillingens start, ud over den fælles "
+            "udvikling.",
+            "en": f"In municipalities with a grant from the pool, the share of cases prepared together with the "
+            f"citizen is {points} percentage points higher for cases referred from the start of the grant, "
+            "beyond the common trend.",
+        },
+    }
+    return {key: placebo[key] if effects[key] == 0 else text for key, text in described.items()}
+
+
+PLANTED_EFFECT_DESCRIPTIONS = effect_descriptions(PLANTED_EFFECTS)
 
 DATA_START_DATE = datetime.date(2013, 1, 1)
 DATA_END_DATE = datetime.date(2024, 12, 31)
@@ -167,10 +193,14 @@ COLUMNS = {
     "health_advice_channels": ("municipality_code", "quarter", "channel", "count"),
 }  # fmt: skip
 
-def generate(out_dir: Path, scale: float = 1.0, seed: int = 2017) -> dict:
-    """Write the synthetic default dataset as contract files into out_dir; return the manifest."""
+def generate(out_dir: Path, scale: float = 1.0, seed: int = 2017, effects: dict | None = None) -> dict:
+    """Write the synthetic default dataset as contract files into out_dir; return the manifest.
+
+    `effects` overrides some or all of PLANTED_EFFECTS (NO_EFFECTS gives a placebo dataset).
+    """
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale}")
+    planted = _planted(effects)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng_muni, rng_pool, rng_cases, rng_pilot, rng_channels = np.random.default_rng(seed).spawn(5)
@@ -178,7 +208,7 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2017) -> dict:
     munis = _municipalities(rng_muni)
     grants = _pool_grants(rng_pool, munis)
     effect_start = _effect_start(grants)
-    cases = _cases(rng_cases, munis, effect_start, scale)
+    cases = _cases(rng_cases, munis, effect_start, scale, planted)
     cases_frame = _cases_frame(cases)
     tables = {
         "cases": cases_frame,
@@ -189,10 +219,24 @@ def generate(out_dir: Path, scale: float = 1.0, seed: int = 2017) -> dict:
     for name, frame in tables.items():
         frame.select(COLUMNS[name]).write_csv(out_dir / f"{name}.csv", date_format="%Y-%m-%d")
 
-    manifest = _manifest(seed, scale, effect_start, {name: frame.height for name, frame in tables.items()})
+    manifest = _manifest(seed, scale, effect_start, {name: frame.height for name, frame in tables.items()}, planted)
     text = json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     (out_dir / "dataset.json").write_text(text, encoding="utf-8")
     return manifest
+
+
+def _planted(effects: dict | None) -> dict:
+    """PLANTED_EFFECTS with the given overrides; ValueError for an unknown or invalid effect."""
+    effects = effects or {}
+    unknown = sorted(set(effects) - set(PLANTED_EFFECTS))
+    if unknown:
+        raise ValueError(f"unknown planted effects: {unknown}")
+    planted = {**PLANTED_EFFECTS, **effects}
+    for key, value in planted.items():
+        # Whole days move whole dates; points must keep the involvement probability meaningful.
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"{key} must be a whole number, got {value!r}")
+    return planted
 
 
 # --- municipalities -------------------------------------------------------------------------
@@ -309,7 +353,9 @@ def _effect_start(grants: pl.DataFrame) -> dict[int, datetime.date]:
 # --- cases ----------------------------------------------------------------------------------
 
 
-def _cases(rng: np.random.Generator, munis: dict, effect_start: dict[int, datetime.date], scale: float) -> dict:
+def _cases(
+    rng: np.random.Generator, munis: dict, effect_start: dict[int, datetime.date], scale: float, planted: dict
+) -> dict:
     """Case histories as arrays of day numbers; a date after DATA_END_DATE is marked not present."""
     referral, mi = _referrals(rng, munis, scale)
     n = len(referral)
@@ -327,10 +373,10 @@ def _cases(rng: np.random.Generator, munis: dict, effect_start: dict[int, dateti
     # Team phase: gamma with shape 8, scaled so its median is the municipality's (about a month).
     shape = 8.0
     team = np.maximum(7, _days(rng.gamma(shape, munis["team_median"][mi] / (shape - 1 / 3))))
-    decision = referral + prep + team - PLANTED_EFFECTS["decision_days_reduction"] * treated
+    decision = referral + prep + team - planted["decision_days_reduction"] * treated
     meeting = np.minimum(referral + prep, decision)
 
-    involved = rng.random(n) < _involvement_probability(munis, mi, referral, treated)
+    involved = rng.random(n) < _involvement_probability(munis, mi, referral, treated, planted)
     kind = _decisions(rng, munis, mi, decision)
 
     course_start = decision + rng.integers(0, 31, n)
@@ -419,10 +465,12 @@ def _number_within(mi: np.ndarray) -> np.ndarray:
     return number
 
 
-def _involvement_probability(munis: dict, mi: np.ndarray, referral: np.ndarray, treated: np.ndarray) -> np.ndarray:
+def _involvement_probability(
+    munis: dict, mi: np.ndarray, referral: np.ndarray, treated: np.ndarray, planted: dict
+) -> np.ndarray:
     """Municipality base share + common trend (2 points a year) + the planted effect, in points."""
     years_since_2013 = (referral - (DATA_START_DATE - _EPOCH).days) / 365.25
-    effect = PLANTED_EFFECTS["citizen_involvement_pp"] / 100
+    effect = planted["citizen_involvement_pp"] / 100
     return munis["involvement_base"][mi] + 0.02 * years_since_2013 + effect * treated
 
 
@@ -600,10 +648,12 @@ def _health_channels(rng: np.random.Generator, munis: dict, scale: float) -> pl.
 # --- manifest -------------------------------------------------------------------------------
 
 
-def _manifest(seed: int, scale: float, effect_start: dict[int, datetime.date], row_counts: dict) -> dict:
+def _manifest(
+    seed: int, scale: float, effect_start: dict[int, datetime.date], row_counts: dict, effects: dict
+) -> dict:
     """The dataset's description: synthetic, how it was made, and what it is calibrated to."""
-    planted = dict(PLANTED_EFFECTS)
-    planted["descriptions"] = PLANTED_EFFECT_DESCRIPTIONS
+    planted = dict(effects)
+    planted["descriptions"] = effect_descriptions(effects)
     planted["applies_from"] = {str(code): day.isoformat() for code, day in sorted(effect_start.items())}
     return {
         "synthetic": True,

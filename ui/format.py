@@ -28,6 +28,11 @@ def percent(share: float | None, decimals: int = 1) -> str:
     return MISSING if share is None else f"{number(share * 100, decimals)} %"
 
 
+def days(x: float | None) -> str:
+    """A duration: 124 -> '124 dage'; missing -> '–' (never '– dage')."""
+    return MISSING if x is None else f"{number(x)} dage"
+
+
 def signed(x: float | None, decimals: int = 1) -> str:
     """A change with its sign: 3.25 -> '+3,3'; -14 -> '−14,0' (a true minus sign)."""
     if x is None:

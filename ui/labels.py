@@ -97,3 +97,116 @@ PILOT_DEFINITIONS = {
         "Følger område og periode, men ikke køn og alder, som tabellen ikke har."
     ),
 }
+
+PROCESSING_DEFINITIONS = {
+    "stages": (
+        "Faserne: henvisning → rehabiliteringsteammøde og henvisning → afgørelse (alle visiterede sager); "
+        "teammøde → afgørelse (sager med holdt møde); afgørelse → start af ressourceforløb og afgørelse → "
+        "koordinerende sagsbehandler (kun sager med afgørelse om ressourceforløb – andre afgørelser fører "
+        "aldrig til et forløb); forløbsstart → første virksomhedspraktik (startede forløb). Perioden gælder "
+        "visitationsdatoen. Vælges en afgørelsestype, rummer faserne frem til afgørelsen kun sager, der har "
+        "fået den, og har derfor ingen åbne sager."
+    ),
+    "open": (
+        "Sager, der er nået til fasens start, men ikke dens slut ved datas slutdato. De tæller med i "
+        "Kaplan–Meier som stadig ventende (censurerede)."
+    ),
+    "median": (
+        "Median, kvartiler og 90 %-fraktil efter Kaplan–Meier: dage, til 50 %, 25 %, 75 % og 90 % er nået "
+        "videre, når åbne sager tæller med. – betyder, at andelen ikke er nået ved datas slutdato. En "
+        "fraktil, hvor færre end 5 sager stadig ventede, vises ikke."
+    ),
+    "naive_median": (
+        "Medianen af kun de afsluttede sager – hvad man får ved at se bort fra de åbne. Den undervurderer "
+        "ventetiden, når mange sager stadig venter."
+    ),
+    "share_over": (
+        "Andel, der stadig venter efter grænsen (Kaplan–Meier, åbne sager med), med 95 %-konfidensinterval "
+        "(log-log, som lifelines). Skjules, hvis færre end 5 sager ligger på den ene side af grænsen."
+    ),
+    "curve": (
+        "Andelen, der stadig venter, dag for dag (Kaplan–Meier) med 95 %-bånd; stiplet: kun afsluttede "
+        "sager. Hvert trin samler mindst 5 afsluttede sager, og kurven stopper, hvor færre end 5 sager "
+        "stadig venter."
+    ),
+    "trend": (
+        "Andel over grænsen (eller median) efter visitationskvartal. Foreløbige kvartaler (åbne punkter): "
+        "under halvdelen af sagerne er fulgt hele grænsen, eller over halvdelen venter stadig. Markeret: "
+        "orienteringsskrivelsen (14. marts 2017), initiativpakken (28. marts 2017), forsøget med "
+        "sundhedskoordinator og puljen Bedre ressourceforløb (første bevillingsperiodes start til sidste "
+        "periodes slutning)."
+    ),
+    "before_after": (
+        "Sager visiteret i de 12 måneder før mod de 12 måneder fra datoen, i hele kvartaler (en dato midt i "
+        "et kvartal flyttes til næste kvartals start). Forskellen i andelen over grænsen har et "
+        "95 %-konfidensinterval (Greenwood-varians, normalapproksimation). En forskel er ikke i sig selv en "
+        "effekt."
+    ),
+    "by_region": (
+        "De fem regioner og hele landet med 95 %-konfidensintervaller; periode, afgørelse, køn og alder "
+        "følger filtrene, områdevalget ikke."
+    ),
+    "funnel": (
+        "Kommunernes andel af sager, hvor fasen sluttede inden for grænsen, mod antal sager, med 95 %- og "
+        "99,8 %-kontrolgrænser om landsandelen (eksakt binomialfordeling med interpolation, Spiegelhalter "
+        "2005). Kun sager, hvis fase startede mindst 52 uger før datas slutdato, så nævneren er den samme, "
+        "uanset hvilken grænse der vælges. Kommuner, hvis tal skjules, er udeladt."
+    ),
+    "distribution": (
+        "Ventetiden for afsluttede sager i grupper på 14 dage; den sidste gruppe samler alle fra landets "
+        "95 %-fraktil (rundet op til hele grupper). Åbne sager står under figuren. Ingen mindste- eller "
+        "største værdi vises."
+    ),
+    "coordinator": "En koordinerende sagsbehandler udpeget før afgørelsen tæller som 0 dage.",
+    "internship": (
+        "Et forløb, der slutter uden praktik, holder op med at vente på sin slutdato (censureret): andelen "
+        "gælder forløb, der stadig kører."
+    ),
+}
+
+FOCUS_AREA = {
+    "citizen_involvement": "Borgerinddragelse",
+    "company_internships": "Virksomhedspraktik",
+    "processing_times": "Sagsbehandlingstid",
+}
+
+POOL_DEFINITIONS = {
+    "pool_granted": "Bevilget beløb fra puljen i de valgte bevillinger (offentlige afgørelser, vises uden diskretionering).",
+    "pool_spent": (
+        "Brugt beløb, som projekterne har indberettet. Projekter uden indberetning tæller ikke med; andelen "
+        "brugt regnes kun på projekter, der har indberettet."
+    ),
+    "pool_published": (
+        "Initiativpakken nævner 40,4 mio. kr., STAR's puljeside 27 mio. kr. fra satspuljen 2016, og "
+        "evalueringen 17 kommuner. Tallene vises med kilde ved siden af de indlæste bevillinger."
+    ),
+    "pool_involved_share": (
+        "Andel af sagerne, der er forberedt sammen med borgeren og de pårørende, blandt sager hvor "
+        "rehabiliteringsteamets møde er holdt. 95 % eksakt konfidensinterval (Clopper–Pearson)."
+    ),
+    "pool_internship_share": (
+        "Andel af de startede ressourceforløb med virksomhedspraktik inden for 6 (eller 12) måneder efter "
+        "forløbets start; kun forløb, der er fulgt så længe."
+    ),
+    "pool_completed_share": "Andel af virksomhedspraktikkerne, der blev gennemført.",
+    "pool_median_days": (
+        "Dage fra visitation til afgørelse; åbne sager tæller med som censurerede (Kaplan–Meier): medianen "
+        "er tiden, til halvdelen har fået en afgørelse."
+    ),
+    "pool_effect": (
+        "Forskel-i-forskelle: hvor meget mere udfaldet ændrede sig i kommuner med bevilling efter "
+        "bevillingens start end i kommuner uden, med faste effekter for kommune og kvartal. "
+        "95 %-intervallet tager højde for, at sager i samme kommune ligner hinanden (klyngerobuste "
+        "standardfejl, statsmodels)."
+    ),
+    "pool_event_study": (
+        "Udviklingen kvartal for kvartal fra bevillingens start. Linjen er kommunerne med bevilling; båndet "
+        "viser, hvor de ville ligge, hvis de havde fulgt de øvrige kommuners udvikling. Kvartalerne før "
+        "start bør ligge i båndet."
+    ),
+    "pool_cost_per_case": (
+        "Kroner pr. ekstra sag forberedt sammen med borgeren: kommunernes forbrug (bevilget beløb, hvor "
+        "forbrug ikke er indberettet) delt med effekten gange kommunernes sager efter start."
+    ),
+    "pool_cost_per_day": "Kroner pr. sparet sagsdag fra visitation til afgørelse, regnet på samme måde.",
+}

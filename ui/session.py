@@ -57,3 +57,14 @@ def cached_chart(builder: Callable, *calls: tuple, options: tuple = ()) -> Any:
     info = database().refresh()
     keys = tuple((f.__module__, f.__qualname__, tuple(args)) for f, *args in calls)
     return _chart((builder.__module__, builder.__qualname__), keys, str(settings.db_path()), info.version, options)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _pinned(pointer: str, version: int) -> LiveDatabase:
+    return LiveDatabase(Path(pointer), pin=version)
+
+
+def pinned(version: int) -> LiveDatabase | None:
+    """A handle that stays on one data version (a briefing made again as briefed); None when gone."""
+    db = _pinned(str(settings.db_path()), version)
+    return db if db.refresh() is not None else None

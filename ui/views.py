@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 LOCAL_BASE = "http://localhost:8501/"  # when the browser has not told us where the app lives
+# The pages' url paths (app.py names them): st.context.url ends with the page being shown.
+PAGE_PATHS = ("overblik", "sundhedskoordinator", "sagsbehandlingstider", "puljen", "briefing")
 
 
 @dataclass(frozen=True)
@@ -50,4 +52,11 @@ def app_base() -> str:
         url = st.context.url
     except Exception:  # outside a running app (tests, the briefing builder in a script)
         url = None
-    return url or LOCAL_BASE
+    return strip_page(url or LOCAL_BASE)
+
+
+def strip_page(url: str) -> str:
+    """The app's root from a page's address ('http://h/app/puljen' -> 'http://h/app/')."""
+    root = url.split("?")[0].split("#")[0].rstrip("/")
+    head, _, last = root.rpartition("/")
+    return (head if last in PAGE_PATHS else root) + "/"

@@ -8,7 +8,7 @@ from analysis.database import DatasetInfo
 import settings
 from analysis.disclosure import ProtectedTable, ProtectedValue, note, protect_statistic
 from ui import format as fmt
-from ui import export, tables, views
+from ui import briefing_document, export, tables, views
 from ui.charts import Chart
 from ui.views import View
 
@@ -122,8 +122,14 @@ def chart(
     SVG downloads made when clicked."""
     if not isinstance(built, Chart):
         raise TypeError("kun figurer bygget af diskretionerede data kan vises")
-    st.plotly_chart(built.figure, config={"displaylogo": False})
+    traces = built.figure.get("data") if isinstance(built.figure, dict) else built.figure.data
     caption = " ".join(x for x in (definition, built.note) if x)
+    if not traces:  # everything hidden or nothing to estimate: say so instead of an empty frame
+        st.info("Figuren har intet at vise i dette udvalg. " + (built.note or ""), icon=":material/info:")
+        if definition:
+            st.caption(definition)
+        return
+    st.plotly_chart(built.figure, config={"displaylogo": False})
     if caption:
         st.caption(caption)
     if not download:
@@ -217,3 +223,68 @@ def duration_summary(summary, n: ProtectedValue, open_: ProtectedValue, unit: st
          "Hvad medianen ville være, hvis de åbne blev udeladt: den undervurderer ventetiden."),
         ("Åbne (censurerede)", open_, fmt.number),
     ], per_row=3)
+
+
+def moved_figures(changes, then: int, now: int) -> None:
+    """Which headline figures differ between the briefing's data version and the current one."""
+    if not changes:
+        st.success(f"Ingen af briefingens hovedtal har flyttet sig fra dataversion {then} til {now}.")
+        return
+    lines = [f"- **{c.label}**: {c.then} → {c.now}" for c in changes]
+    st.warning(f"Hovedtal, der har flyttet sig fra dataversion {then} til {now}:\n\n" + "\n".join(lines))
+
+
+def briefing_downloads(briefing_id: str, link: str, documents: dict[str, bytes]) -> None:
+    """The made briefing as Word and PDF, and the link that makes it again."""
+    left, right, _ = st.columns([1, 1, 2])
+    left.download_button("Hent briefing (Word)", documents["docx"], file_name=f"briefing_{briefing_id}.docx",
+                         mime=briefing_document.DOCX_MIME, on_click="ignore", icon=":material/download:", key="briefing_docx")
+    right.download_button("Hent briefing (PDF)", documents["pdf"], file_name=f"briefing_{briefing_id}.pdf",
+                          mime=briefing_document.PDF_MIME, on_click="ignore", icon=":material/download:", key="briefing_pdf")
+    st.caption("Briefingen er gemt. Dette link åbner samme visning og kan danne briefingen igen på samme "
+               "dataversion – og viser, hvilke tal der har flyttet sig siden:")
+    st.code(link, language=None)
+
+
+def effects(estimates: list, names: dict[str, str]) -> None:
+    """Difference-in-differences estimates as key figures with their intervals, sample and caveats."""
+    from analysis.pool import Effect
+
+    if not all(isinstance(e, Effect) for e in estimates):
+        raise TypeError("kun estimater fra analysis.pool kan vises")
+    items, lines, caveats = [], [], []
+    for e in estimates:
+        unit = " pct.-point" if e.unit == "procentpoint" else f" {e.unit}"  # short enough for a key figure
+        value = ProtectedValue(None if e.hidden else e.estimate, e.hidden, e.n_cases.base)
+        items.append((names.get(e.outcome, e.outcome), value, lambda v, unit=unit: fmt.MISSING if v is None else f"{fmt.signed(v)}{unit}",
+                      e.sample))
+        if not e.hidden and e.lower is not None:
+            lines.append(f"{names.get(e.outcome, e.outcome)}: {fmt.signed(e.lower)} til {fmt.signed(e.upper)}{unit}")
+        caveats.extend(c for c in e.caveats if c not in caveats)
+    metric_row(items, per_row=3)
+    if lines:
+        st.caption("95 %-konfidensintervaller (klynget på kommune): " + "; ".join(lines) + ".")
+    for caveat in caveats:
+        st.warning(caveat, icon=":material/info:")
+
+
+def costs(items: list, definitions: list[str]) -> None:
+    """Kroner per extra outcome with the interval carried from the effect, and what the kroner are."""
+    from analysis.pool import CostPerOutcome
+
+    if not all(isinstance(c, CostPerOutcome) for c in items):
+        raise TypeError("kun beregninger fra analysis.pool kan vises")
+    row = []
+    for cost, definition in zip(items, definitions):
+        value = ProtectedValue(None if cost.hidden else cost.estimate, cost.hidden, cost.cases_after_start.base)
+        row.append((f"Kr. pr. {cost.unit}", value, fmt.kroner, definition))
+    metric_row(row, per_row=2)
+    for cost in items:
+        if cost.hidden or cost.estimate is None or cost.lower is None:
+            text = f"Kr. pr. {cost.unit}: {cost.explanation}" if not cost.hidden else cost.explanation
+        else:
+            upper = "ingen øvre grænse" if cost.upper is None else fmt.kroner(cost.upper)
+            text = f"Kr. pr. {cost.unit}: 95 %-interval {fmt.kroner(cost.lower)} til {upper} – {cost.explanation}"
+        st.caption(text.strip())
+    if items:
+        st.caption(items[0].kroner_basis)

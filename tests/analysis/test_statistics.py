@@ -1,5 +1,5 @@
-"""Exact intervals, funnel limits and Kaplan–Meier summaries against statsmodels, scipy,
-lifelines and hand-worked numbers."""
+"""Exact intervals, funnel limits and Kaplan–Meier estimates against statsmodels, scipy,
+lifelines, the Fingertips method and hand-worked numbers."""
 
 import math
 
@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
-from scipy.stats import beta, chi2, poisson
+from lifelines.utils import median_survival_times
+from scipy.stats import beta, binom, chi2, norm, poisson
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.rates import confint_poisson
 
@@ -16,12 +17,19 @@ from analysis.statistics import (
     DurationSummary,
     FunnelLimits,
     Interval,
+    binomial_funnel,
+    binomial_position,
     funnel_position,
+    kaplan_meier,
     kaplan_meier_curve,
     kaplan_meier_summary,
     poisson_funnel,
     poisson_rate,
     proportion,
+    survival_at,
+    survival_difference,
+    survival_quantile,
+    survival_variance,
 )
 
 # --- poisson_rate -----------------------------------------------------------------------------
@@ -360,3 +368,186 @@ def test_kaplan_meier_curve_with_events_at_time_zero_drops_from_one():
 
 def test_kaplan_meier_curve_of_nothing_is_the_starting_point():
     assert kaplan_meier_curve([], []) == [(0.0, 1.0)]
+
+
+# --- kaplan_meier (numpy) against lifelines ----------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.lists(st.tuples(st.integers(0, 120), st.booleans()), min_size=1, max_size=80))
+def test_kaplan_meier_matches_lifelines_curve_band_and_risk_set(data):
+    durations, observed = [d for d, _ in data], [o for _, o in data]
+    fitter = KaplanMeierFitter().fit(durations, event_observed=observed)
+    got = kaplan_meier(durations, observed)
+    assert got.times.tolist() == fitter.survival_function_.index.tolist()
+    # The same arithmetic as lifelines, so the same floats (a median on exactly 0.5 agrees too).
+    assert got.survival.tolist() == fitter.survival_function_.iloc[:, 0].tolist()
+    band = fitter.confidence_interval_survival_function_
+    assert got.lower == pytest.approx(band.iloc[:, 0].to_numpy(), rel=1e-12, abs=1e-15)
+    assert got.upper == pytest.approx(band.iloc[:, 1].to_numpy(), rel=1e-12, abs=1e-15)
+    assert got.at_risk.tolist() == fitter.event_table["at_risk"].tolist()
+    assert got.events.tolist() == fitter.event_table["observed"].tolist()
+    assert (got.n, got.closed) == (len(data), sum(observed))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.lists(st.tuples(st.integers(0, 120), st.booleans()), min_size=1, max_size=80))
+def test_quantiles_equal_lifelines_and_kaplan_meier_summary(data):
+    durations, observed = [d for d, _ in data], [o for _, o in data]
+    fitter = KaplanMeierFitter().fit(durations, event_observed=observed)
+    got = kaplan_meier(durations, observed)
+    summary = kaplan_meier_summary(durations, observed)
+    for q, expected in ((0.5, summary.median), (0.25, summary.q1), (0.75, summary.q3), (0.9, summary.p90)):
+        assert survival_quantile(got, q).estimate == expected
+    bounds = median_survival_times(fitter.confidence_interval_)
+    median = survival_quantile(got, 0.5)
+
+    def finite(x):
+        return float(x) if math.isfinite(x) else None
+
+    assert (median.lower, median.upper) == (finite(bounds.iloc[0, 0]), finite(bounds.iloc[0, 1]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.integers(0, 120), st.booleans()), min_size=1, max_size=80),
+    t=st.integers(0, 130),
+)
+def test_survival_at_equals_lifelines_step_value_within_follow_up(data, t):
+    durations, observed = [d for d, _ in data], [o for _, o in data]
+    fitter = KaplanMeierFitter().fit(durations, event_observed=observed)
+    got = survival_at(kaplan_meier(durations, observed), t)
+    if t > max(durations) and fitter.survival_function_.iloc[-1, 0] > 0:
+        assert got.estimate is None  # nobody followed that long: S(t) is unknown, not the last value
+        return
+    assert got.estimate == pytest.approx(float(fitter.survival_function_at_times(t).iloc[0]), abs=1e-15)
+    band = fitter.confidence_interval_survival_function_
+    row = band[band.index <= t].iloc[-1]
+    assert (got.lower, got.upper) == pytest.approx((row.iloc[0], row.iloc[1]), abs=1e-12)
+
+
+def test_kaplan_meier_hand_worked_with_greenwood():
+    # Durations 2, 3, 3(open), 5, 8(open): S(2) = 4/5, S(3) = 4/5 * 3/4 = 0.6, S(5) = 0.6 * 1/2 = 0.3.
+    # Greenwood's sum: 1/(5*4) + 1/(4*3) + 1/(2*1) = 0.05 + 0.08333 + 0.5.
+    s = kaplan_meier([2, 3, 3, 5, 8], [1, 1, 0, 1, 0])
+    assert s.survival.tolist() == pytest.approx([1.0, 0.8, 0.6, 0.3, 0.3])
+    assert s.at_risk.tolist() == [5, 5, 4, 2, 1]
+    assert survival_variance(s, 4) == pytest.approx(0.6**2 * (1 / 20 + 1 / 12))
+    assert survival_variance(s, 6) == pytest.approx(0.3**2 * (1 / 20 + 1 / 12 + 1 / 2))
+    # The log(-log) band of lifelines, worked out: v = log S, se = sqrt(greenwood) / |v|.
+    v, g, z = math.log(0.6), 1 / 20 + 1 / 12, norm.ppf(0.975)
+    assert survival_at(s, 4).lower == pytest.approx(math.exp(-math.exp(math.log(-v) - z * math.sqrt(g) / v)))
+    assert survival_at(s, 4).upper == pytest.approx(math.exp(-math.exp(math.log(-v) + z * math.sqrt(g) / v)))
+    assert survival_quantile(s, 0.5).estimate == 5.0
+    assert survival_at(s, 9).estimate is None  # beyond the longest follow-up (8, open)
+
+
+def test_kaplan_meier_of_nothing_and_when_everyone_ends():
+    empty = kaplan_meier([], [])
+    assert empty.n == 0 and survival_at(empty, 0).estimate is None
+    assert survival_quantile(empty, 0.5).estimate is None
+    done = kaplan_meier([1, 2], [True, True])
+    assert survival_at(done, 50).estimate == 0.0  # everyone has had the event: S is 0 for ever after
+    with pytest.raises(ValueError):
+        kaplan_meier([1, 2], [True])
+    with pytest.raises(ValueError):
+        kaplan_meier([-1], [True])
+    with pytest.raises(ValueError):
+        survival_quantile(done, 1.0)
+
+
+def test_survival_difference_is_greenwood_normal_interval():
+    before = kaplan_meier([2, 3, 3, 5, 8], [1, 1, 0, 1, 0])
+    after = kaplan_meier([1, 1, 2, 4, 6, 7], [1, 1, 1, 0, 1, 0])
+    # After: S(1) = 4/6, S(2) = 4/6 * 3/4 = 0.5, (4 open), S(6) = 0.5 * 1/2 = 0.25. At t = 4:
+    # S_after = 0.5 with Greenwood 2/(6*4) + 1/(4*3); S_before = 0.6 with 1/20 + 1/12.
+    diff = survival_difference(before, after, 4)
+    var = 0.5**2 * (2 / 24 + 1 / 12) + 0.6**2 * (1 / 20 + 1 / 12)
+    assert diff.estimate == pytest.approx(-0.1)
+    assert diff.lower == pytest.approx(-0.1 - norm.ppf(0.975) * math.sqrt(var))
+    assert diff.upper == pytest.approx(-0.1 + norm.ppf(0.975) * math.sqrt(var))
+    assert survival_difference(before, after, 20).estimate is None  # not followed that long
+
+
+# --- binomial_funnel and binomial_position ---------------------------------------------------------
+
+
+def spiegelhalter_binomial_limit(n: int, share: float, p: float) -> float:
+    """The interpolated limit count, step by step from binomial cdf values (Spiegelhalter 2005,
+    appendix A.1.1): r is the smallest count with P(X <= r) >= p."""
+    r = 0
+    while binom.cdf(r, n, share) < p:
+        r += 1
+    above, below = binom.cdf(r, n, share), binom.cdf(r - 1, n, share)
+    return min(max(r - (above - p) / (above - below), 0.0), n)
+
+
+def test_binomial_limit_hand_worked():
+    # National share 0.3, 50 cases. P(X <= 21) = 0.97491 < 0.975 <= P(X <= 22) = 0.98772, so r = 22
+    # and alpha = (0.98772 - 0.975) / (0.98772 - 0.97491) = 0.9932: the limit is 21.0068 of 50.
+    f = binomial_funnel(0.3, [50, 50], points=2)
+    assert f.exposure == [50.0]
+    assert f.upper_95[0] * 50 == pytest.approx(21.00679, abs=1e-4)
+    assert f.lower_95[0] * 50 == pytest.approx(8.30697, abs=1e-4)  # r = 9, P(X <= 8) = 0.01825
+    for name, p in (("upper_95", 0.975), ("lower_95", 0.025), ("upper_998", 0.999), ("lower_998", 0.001)):
+        assert getattr(f, name)[0] * 50 == pytest.approx(spiegelhalter_binomial_limit(50, 0.3, p), rel=1e-12)
+
+
+@pytest.mark.parametrize("share", [0.05, 0.3, 0.62, 0.97])
+def test_binomial_limits_equal_step_by_step_scipy_over_the_grid(share):
+    f = binomial_funnel(share, [7, 40, 900], points=25)
+    assert f.exposure[0] == 7.0 and f.exposure[-1] == 900.0
+    assert all(float(n).is_integer() for n in f.exposure) and f.exposure == sorted(set(f.exposure))
+    for i, n in enumerate(int(x) for x in f.exposure):
+        for name, p in (("upper_95", 0.975), ("lower_95", 0.025), ("upper_998", 0.999), ("lower_998", 0.001)):
+            assert getattr(f, name)[i] == pytest.approx(spiegelhalter_binomial_limit(n, share, p) / n, rel=1e-10, abs=1e-12)
+
+
+def phe_limit(p: float, n: int, share: float, side: str) -> float:
+    """The Fingertips funnel limit for a proportion (PHEindicatormethods' sigma_adjustment, a
+    Wilson-score limit), to check the exact limits against a published method."""
+    z = norm.ppf(p)
+    first = share * (n / z**2 + 1)
+    adj = math.sqrt((-8 * share * (n / z**2 + 1)) ** 2 - 64 * (1 / z**2 + 1 / n) * share
+                    * (n * (share * (n / z**2 + 2) - 1) + z**2 * (share - 1)))
+    last = 1 / z**2 + 1 / n
+    return ((first - adj / 8) if side == "low" else (first + adj / 8)) / last / n
+
+
+@pytest.mark.parametrize("n", [1000, 5000])
+def test_exact_binomial_limits_agree_with_the_fingertips_method_for_large_units(n):
+    f = binomial_funnel(0.3, [n, n], points=2)
+    assert f.upper_95[0] == pytest.approx(phe_limit(0.975, n, 0.3, "high"), abs=1e-3)
+    assert f.lower_95[0] == pytest.approx(phe_limit(0.975, n, 0.3, "low"), abs=1e-3)
+    assert f.upper_998[0] == pytest.approx(phe_limit(0.999, n, 0.3, "high"), abs=1e-3)
+    assert f.lower_998[0] == pytest.approx(phe_limit(0.999, n, 0.3, "low"), abs=1e-3)
+    # And both with the normal approximation, share +- z sqrt(share (1 - share) / n).
+    half = norm.ppf(0.975) * math.sqrt(0.3 * 0.7 / n)
+    assert f.upper_95[0] == pytest.approx(0.3 + half, abs=2 / n)
+
+
+def test_binomial_funnel_edges():
+    assert binomial_funnel(0.4, []) == FunnelLimits([], [], [], [], [])
+    assert binomial_funnel(0.4, [0, 0]) == FunnelLimits([], [], [], [], [])
+    zero = binomial_funnel(0.0, [10, 100], points=5)
+    assert max(zero.upper_998) == 0.0 and max(zero.lower_998) == 0.0
+    f = binomial_funnel(0.5, [3, 3000], points=50)
+    for lo998, lo95, hi95, hi998 in zip(f.lower_998, f.lower_95, f.upper_95, f.upper_998):
+        assert 0.0 <= lo998 <= lo95 <= 0.5 <= hi95 <= hi998 <= 1.0
+    with pytest.raises(ValueError):
+        binomial_funnel(1.2, [10])
+    with pytest.raises(ValueError):
+        binomial_funnel(0.5, [10], points=1)
+
+
+def test_binomial_positions_either_side_of_each_limit():
+    # 50 cases at 0.3: limits 5.16 (99.8 % low), 8.31 (95 % low), 21.01 (95 % high), 24.95 (99.8 % high).
+    positions = {w: binomial_position(w, 50, 0.3) for w in (5, 6, 8, 9, 21, 22, 24, 25)}
+    assert positions == {
+        5: "below_998", 6: "below_95", 8: "below_95", 9: "within",
+        21: "within", 22: "above_95", 24: "above_95", 25: "above_998",
+    }
+    with pytest.raises(ValueError):
+        binomial_position(3, 0, 0.3)
+    with pytest.raises(ValueError):
+        binomial_position(8, 5, 0.3)

@@ -357,3 +357,60 @@ def test_other_channels_have_one_row_per_municipality_quarter_and_channel(channe
     assert (channels["count"] >= 0).all()
     # Municipalities mostly drew on these channels rather than on the pilot's right.
     assert channels["count"].sum() > 20 * requests.height
+
+
+# --- the placebo: the same dataset without planted effects -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def placebo_dir(tmp_path_factory):
+    """The default dataset with nothing planted (same seed and scale)."""
+    from etl.generate import NO_EFFECTS
+
+    path = tmp_path_factory.mktemp("placebo_dataset")
+    generate(path, effects=NO_EFFECTS)
+    return path
+
+
+def test_placebo_manifest_records_the_effects_actually_planted(placebo_dir, manifest):
+    placebo = json.loads((placebo_dir / "dataset.json").read_text(encoding="utf-8"))
+    assert placebo["planted_effects"]["decision_days_reduction"] == 0
+    assert placebo["planted_effects"]["citizen_involvement_pp"] == 0
+    for key in PLANTED_EFFECTS:
+        assert placebo["planted_effects"]["descriptions"][key]["da"].startswith("Ingen plantet effekt")
+    # Where the effects would have applied is still recorded.
+    assert placebo["planted_effects"]["applies_from"] == manifest["planted_effects"]["applies_from"]
+
+
+def test_placebo_is_the_same_dataset_without_the_effects(placebo_dir, out_dir, cases, grants):
+    digests = _digests(placebo_dir)
+    default = _digests(out_dir)
+    assert digests["pool_grants.csv"] == default["pool_grants.csv"]
+    assert digests["health_advice_channels.csv"] == default["health_advice_channels.csv"]
+    assert digests["cases.csv"] != default["cases.csv"]
+    placebo = _read(placebo_dir, "cases")
+    # The same cases, referred on the same days: only the planted differences moved.
+    for col in ("case_id", "municipality_code", "referral_date", "sex", "age_band"):
+        assert placebo[col].equals(cases[col]), col
+    assert abs(_did(placebo, grants, _days("decision_date", "referral_date"))) <= 4
+    assert abs(100 * _did(placebo, grants, pl.col("citizen_involved"))) <= 4
+
+
+def test_effects_can_be_overridden_one_at_a_time(tmp_path):
+    manifest = generate(tmp_path / "one", scale=0.02, effects={"citizen_involvement_pp": 0})
+    assert manifest["planted_effects"]["citizen_involvement_pp"] == 0
+    assert manifest["planted_effects"]["decision_days_reduction"] == PLANTED_EFFECTS["decision_days_reduction"]
+    with pytest.raises(ValueError, match="unknown"):
+        generate(tmp_path / "bad", scale=0.02, effects={"internship_pp": 5})
+    with pytest.raises(ValueError, match="whole number"):
+        generate(tmp_path / "bad", scale=0.02, effects={"decision_days_reduction": 1.5})
+
+
+def test_command_line_writes_a_placebo(tmp_path, capsys):
+    from etl.cli import main
+    from etl.generate import NO_EFFECTS
+
+    assert main(["generate", "--out", str(tmp_path / "cli"), "--scale", "0.02", "--uden-effekter"]) == 0
+    manifest = json.loads((tmp_path / "cli" / "dataset.json").read_text(encoding="utf-8"))
+    assert {k: manifest["planted_effects"][k] for k in PLANTED_EFFECTS} == NO_EFFECTS
+    assert "uden plantede effekter" in capsys.readouterr().out

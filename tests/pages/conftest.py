@@ -30,3 +30,4 @@ def app_env(page_db: Path, monkeypatch) -> Path:
     """Point the dashboard at the page database."""
     monkeypatch.setenv("RF_DB", str(page_db))
     return page_db
+

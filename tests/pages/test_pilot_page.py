@@ -8,12 +8,12 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+
 import settings
 from analysis.disclosure import HIDDEN_MARK
 from etl.load import load
 from tests.pilot_fixture import write_pilot_dataset
-
-APP = str(settings.ROOT / "app.py")
+from tests.pages.runner import open_page
 
 
 @pytest.fixture(scope="module")
@@ -25,14 +25,7 @@ def pilot_db(tmp_path_factory) -> Path:
 
 
 def run(db: Path, monkeypatch, params: dict | None = None) -> AppTest:
-    monkeypatch.setenv("RF_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page("pages/pilot.py").run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(db, monkeypatch, "pilot.py", params)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

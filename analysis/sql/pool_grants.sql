@@ -1,0 +1,35 @@
+-- Grants from the pool "Bedre ressourceforløb", one row each, with the municipality's and the
+-- region's names and the share of the grant spent (null when spending was not reported).
+with grants as (
+    select * from fct_pool_grants
+),
+
+municipalities as (
+    select code, name from ref_municipality
+),
+
+regions as (
+    select region_code, region_name from ref_region
+),
+
+final as (
+    select
+        grants.grant_id,
+        grants.municipality_code,
+        municipalities.name as municipality_name,
+        grants.region_code,
+        regions.region_name,
+        grants.focus_area,
+        grants.project_title,
+        grants.granted_dkk,
+        grants.spent_dkk,
+        grants.spent_dkk is not null as spent_reported,
+        grants.spent_dkk / nullif(grants.granted_dkk, 0) as spent_share,
+        grants.period_start,
+        grants.period_end
+    from grants
+    inner join municipalities on grants.municipality_code = municipalities.code
+    inner join regions on grants.region_code = regions.region_code
+)
+
+select * from final order by region_code, municipality_name, focus_area, grant_id

@@ -1,0 +1,84 @@
+-- Days each case has spent in each stage of case processing, one row per case. A stage runs from
+-- its start event to its end event; a case still waiting at the data's end is open, and its days
+-- run to the data's end (censored). <stage>_days is null for cases that never entered the stage;
+-- <stage>_done says whether the end event has happened; <stage>_followup is the days from the
+-- stage's start to the data's end. No ids.
+with cases as (
+    select * from fct_cases
+),
+
+dataset as (
+    select data_end_date from meta_dataset
+),
+
+entered as (
+    select
+        cases.*,
+        dataset.data_end_date as data_end,
+        true as in_referral,
+        cases.team_meeting_date is not null as in_team_meeting,
+        -- Only a decision on a ressourceforløb leads to a course start and a coordinating
+        -- caseworker: cases with another decision never enter those stages.
+        cases.decision = 'resource_course' and cases.decision_date is not null as in_course_decision,
+        cases.decision = 'resource_course' and cases.decision_date is not null
+            and cases.course_start_date is not null as in_course,
+        -- The first internship must start while the course runs: a course that ended without one
+        -- stops waiting (is censored) on its end date.
+        cases.internship_start_date is not null
+            and cases.internship_start_date <= coalesce(cases.course_end_date, dataset.data_end_date) as had_internship
+    from cases
+    cross join dataset
+),
+
+final as (
+    select
+        municipality_code,
+        region_code,
+        sex,
+        age_band,
+        decision,
+        referral_date,
+        referral_quarter_start,
+
+        case when in_referral then
+            date_diff('day', referral_date, coalesce(team_meeting_date, data_end)) end
+            as referral_to_team_meeting_days,
+        team_meeting_date is not null as referral_to_team_meeting_done,
+        date_diff('day', referral_date, data_end) as referral_to_team_meeting_followup,
+
+        case when in_team_meeting then
+            date_diff('day', team_meeting_date, coalesce(decision_date, data_end)) end
+            as team_meeting_to_decision_days,
+        in_team_meeting and decision_date is not null as team_meeting_to_decision_done,
+        date_diff('day', team_meeting_date, data_end) as team_meeting_to_decision_followup,
+
+        case when in_referral then
+            date_diff('day', referral_date, coalesce(decision_date, data_end)) end
+            as referral_to_decision_days,
+        decision_date is not null as referral_to_decision_done,
+        date_diff('day', referral_date, data_end) as referral_to_decision_followup,
+
+        case when in_course_decision then
+            date_diff('day', decision_date, coalesce(course_start_date, data_end)) end
+            as decision_to_course_start_days,
+        in_course_decision and course_start_date is not null as decision_to_course_start_done,
+        date_diff('day', decision_date, data_end) as decision_to_course_start_followup,
+
+        -- A coordinator named before the decision was in place at the decision: 0 days, not fewer.
+        case when in_course_decision then
+            greatest(0, date_diff('day', decision_date, coalesce(coordinator_assigned_date, data_end))) end
+            as decision_to_coordinator_days,
+        in_course_decision and coordinator_assigned_date is not null as decision_to_coordinator_done,
+        date_diff('day', decision_date, data_end) as decision_to_coordinator_followup,
+
+        case when in_course then
+            date_diff('day', course_start_date,
+                      case when had_internship then internship_start_date
+                           else coalesce(course_end_date, data_end) end) end
+            as course_start_to_internship_days,
+        in_course and had_internship as course_start_to_internship_done,
+        date_diff('day', course_start_date, data_end) as course_start_to_internship_followup
+    from entered
+)
+
+select * from final

@@ -1,0 +1,33 @@
+"""Running a page headless and reading the database independently, for the page tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def open_page(db: Path, monkeypatch, page: str, params: dict | None = None):
+    """Run one page of the app on `db` headless, with query parameters as a link would carry them."""
+    from streamlit.testing.v1 import AppTest
+
+    import settings
+
+    monkeypatch.setenv("RF_DB", str(db))
+    at = AppTest.from_file(str(settings.ROOT / "app.py"), default_timeout=240)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    # Straight to the page: running the start page first would let its widgets take the shared
+    # query parameters (region) before this page reads them.
+    at.switch_page(f"pages/{page}").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    """An independent read of the published database (not through the app's code)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
