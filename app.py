@@ -7,7 +7,7 @@ from ui import session, widgets
 
 st.set_page_config(page_title="Ressourceforløb – evaluering", page_icon=":material/monitoring:", layout="wide")
 
-info = session.dataset()
+info = session.dataset(page=False)
 if info is None:
     st.title("Ressourceforløb – evaluering")
     st.error(
@@ -17,13 +17,16 @@ if info is None:
     )
     st.stop()
 
+# Each url_path is the file's name: Streamlit's old multipage mode (which a pages/ folder turns on
+# until st.navigation runs) knows a page by its file name, so a first visitor's deep link then
+# finds the same page in the navigation (ui.session.use_navigation).
 pages = [
-    st.Page("pages/overview.py", title="Overblik", icon=":material/dashboard:", url_path="overblik", default=True),
+    st.Page("pages/overview.py", title="Overblik", icon=":material/dashboard:", url_path="overview", default=True),
     st.Page("pages/pilot.py", title="Forsøget med sundhedskoordinator", icon=":material/health_and_safety:",
-            url_path="sundhedskoordinator"),
+            url_path="pilot"),
     st.Page("pages/processing.py", title="Sagsbehandlingstider", icon=":material/timer:",
-            url_path="sagsbehandlingstider"),
-    st.Page("pages/pool.py", title="Puljen Bedre ressourceforløb", icon=":material/payments:", url_path="puljen"),
+            url_path="processing"),
+    st.Page("pages/pool.py", title="Puljen Bedre ressourceforløb", icon=":material/payments:", url_path="pool"),
     st.Page("pages/briefing.py", title="Briefing til forligskredsen", icon=":material/description:",
             url_path="briefing"),
 ]

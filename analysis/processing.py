@@ -56,9 +56,9 @@ class Stage(NamedTuple):
 
 
 STAGES: dict[str, Stage] = {
-    "referral_to_team_meeting": Stage("referral_date", "team_meeting_date", "Henvisning → rehabiliteringsteammøde"),
+    "referral_to_team_meeting": Stage("referral_date", "team_meeting_date", "Visitation → rehabiliteringsteammøde"),
     "team_meeting_to_decision": Stage("team_meeting_date", "decision_date", "Rehabiliteringsteammøde → afgørelse"),
-    "referral_to_decision": Stage("referral_date", "decision_date", "Henvisning → afgørelse"),
+    "referral_to_decision": Stage("referral_date", "decision_date", "Visitation → afgørelse"),
     "decision_to_course_start": Stage("decision_date", "course_start_date", "Afgørelse → start af ressourceforløb"),
     "decision_to_coordinator": Stage("decision_date", "coordinator_assigned_date",
                                      "Afgørelse → koordinerende sagsbehandler"),

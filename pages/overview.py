@@ -16,7 +16,7 @@ st.caption(
 region_names = dict(session.cached(overview.regions).iter_rows())
 region = widgets.region_filter(region_names)
 scope = "hele landet" if region is None else region_names[region]
-here = views.view("overblik", {"region": region_names.get(region)}, {"Område": region_names.get(region, "Hele landet")})
+here = views.view("overview", {"region": region_names.get(region)}, {"Område": region_names.get(region, "Hele landet")})
 
 figures = session.cached(overview.key_figures, region)
 st.subheader(f"Nøgletal, {scope}")

@@ -46,7 +46,7 @@ view = pilot.PilotFilter(
     sex=None if sex == "alle" else sex, age_band=None if age == "alle" else age,
 )
 here = views.view(
-    "sundhedskoordinator",
+    "pilot",
     {"fra": fmt.quarter(start), "til": fmt.quarter(end), "region": regions.get(region),
      "kommune": [names[c] for c in view.municipalities], "koen": labels.SEX.get(view.sex), "alder": view.age_band},
     {"Periode": f"{fmt.quarter(start)}–{fmt.quarter(end)}", "Område": regions.get(region, "Hele landet"),

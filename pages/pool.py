@@ -42,7 +42,7 @@ if end < start:
 view = pool.PoolFilter(start, min(pilot.quarter_end(end), info.data_end_date), region,
                        None if focus == "alle" else focus)
 here = views.view(
-    "puljen",
+    "pool",
     {"fra": fmt.quarter(start), "til": fmt.quarter(end), "region": regions.get(region),
      "fokus": labels.FOCUS_AREA.get(view.focus_area), "maaneder": f"{months} måneder",
      "udfald": pool_charts.OUTCOME_LABELS[outcome]},

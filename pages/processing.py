@@ -60,7 +60,7 @@ view = processing.CaseFilter(
     sex=None if sex == "alle" else sex, age_band=None if age == "alle" else age,
 )
 here = views.view(
-    "sagsbehandlingstider",
+    "processing",
     {"fra": fmt.quarter(start), "til": fmt.quarter(end), "region": regions.get(region),
      "kommune": [names[c] for c in view.municipalities], "afgoerelse": labels.DECISION.get(view.decision),
      "koen": labels.SEX.get(view.sex), "alder": view.age_band, "uger": f"{weeks} uger",

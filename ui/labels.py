@@ -100,7 +100,7 @@ PILOT_DEFINITIONS = {
 
 PROCESSING_DEFINITIONS = {
     "stages": (
-        "Faserne: henvisning → rehabiliteringsteammøde og henvisning → afgørelse (alle visiterede sager); "
+        "Faserne: visitation → rehabiliteringsteammøde og visitation → afgørelse (alle visiterede sager); "
         "teammøde → afgørelse (sager med holdt møde); afgørelse → start af ressourceforløb og afgørelse → "
         "koordinerende sagsbehandler (kun sager med afgørelse om ressourceforløb – andre afgørelser fører "
         "aldrig til et forløb); forløbsstart → første virksomhedspraktik (startede forløb). Perioden gælder "

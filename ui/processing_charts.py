@@ -17,7 +17,7 @@ POOL = "rgba(39, 174, 96, 0.12)"
 OUTSIDE = "#c0392b"
 # What each stage's days are counted from, for axis titles.
 SINCE = {
-    "referral_date": "henvisningen",
+    "referral_date": "visitationen",
     "team_meeting_date": "rehabiliteringsteammødet",
     "decision_date": "afgørelsen",
     "course_start_date": "forløbets start",
@@ -229,7 +229,7 @@ def trend(
     ticks = [i / 5 for i in range(6)] if measure == "share_over" else None
     fig.update_yaxes(range=[0, top / (1 - LABEL_BAND)], tickvals=ticks,
                      tickformat=".0%" if measure == "share_over" else ",d")
-    fig.update_xaxes(title_text="Kvartal for henvisningen", tickformat="%Y", dtick="M12")
+    fig.update_xaxes(title_text="Kvartal for visitationen", tickformat="%Y", dtick="M12")
     fig.update_layout(hovermode="closest")
     notes = [_left_out(int(table.is_hidden(measure).sum()), table.k)]
     if any(provisional):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 import settings
 from analysis.database import DatasetInfo, LiveDatabase
@@ -24,9 +25,26 @@ def database() -> LiveDatabase:
     return _database(str(settings.db_path()))
 
 
-def dataset() -> DatasetInfo | None:
-    """Follow the pointer to the newest version; None when no data is loaded."""
+def dataset(page: bool = True) -> DatasetInfo | None:
+    """Follow the pointer to the newest version; None when no data is loaded. A page (not app.py,
+    which sets up the navigation itself) first makes sure it runs inside the navigation."""
+    if page:
+        use_navigation()
     return database().refresh()
+
+
+def use_navigation() -> None:
+    """Run every page through app.py's navigation, never as a bare file of pages/.
+
+    Streamlit starts out in its old multipage mode when a folder named pages/ exists, until a
+    script calls st.navigation. A first visitor who opens a deep link such as /briefing would then
+    get the bare page file, without page settings, banner or footer (and every visitor after
+    them until someone opens the start page). Switch the old mode off and run again: app.py then
+    runs and shows the page asked for.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_data(ttl=3600, max_entries=512, show_spinner=False)

@@ -9,14 +9,14 @@ import streamlit as st
 
 LOCAL_BASE = "http://localhost:8501/"  # when the browser has not told us where the app lives
 # The pages' url paths (app.py names them): st.context.url ends with the page being shown.
-PAGE_PATHS = ("overblik", "sundhedskoordinator", "sagsbehandlingstider", "puljen", "briefing")
+PAGE_PATHS = ("overview", "pilot", "processing", "pool", "briefing")
 
 
 @dataclass(frozen=True)
 class View:
     """What a user is looking at: the page, its query parameters and its filters in words."""
 
-    page: str  # the page's url path, e.g. "sagsbehandlingstider" ("" for the start page)
+    page: str  # the page's url path, e.g. "processing" ("" for the start page)
     params: tuple[tuple[str, str], ...] = ()  # as the URL carries them; a list repeats its key
     filters: tuple[tuple[str, str], ...] = ()  # Danish label and the choice as shown
 
@@ -56,7 +56,7 @@ def app_base() -> str:
 
 
 def strip_page(url: str) -> str:
-    """The app's root from a page's address ('http://h/app/puljen' -> 'http://h/app/')."""
+    """The app's root from a page's address ('http://h/app/pool' -> 'http://h/app/')."""
     root = url.split("?")[0].split("#")[0].rstrip("/")
     head, _, last = root.rpartition("/")
     return (head if last in PAGE_PATHS else root) + "/"

@@ -15,8 +15,7 @@ def open_page(db: Path, monkeypatch, page: str, params: dict | None = None):
     at = AppTest.from_file(str(settings.ROOT / "app.py"), default_timeout=240)
     for key, value in (params or {}).items():
         at.query_params[key] = value
-    # Straight to the page: running the start page first would let its widgets take the shared
-    # query parameters (region) before this page reads them.
+    # Straight to the page, as a visitor following a link (the page's url path is its file name).
     at.switch_page(f"pages/{page}").run()
     assert not at.exception, at.exception
     return at

@@ -73,6 +73,18 @@ def _settled(page) -> None:
     page.wait_for_selector('[data-testid="stMetric"]', timeout=60_000)
 
 
+def test_a_first_visitor_on_a_deep_link_gets_the_page_inside_the_app(server, browser):
+    # The server has not served anyone yet: Streamlit would run pages/briefing.py as a bare file
+    # (its old multipage mode), without the app's navigation and footer.
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    page.goto(server + "/briefing")
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
+    page.wait_for_selector("text=Dataversion 1", timeout=60_000)
+    text = page.inner_text("body")
+    assert "Briefing til forligskredsen" in text and "Sagsbehandlingstider" in text  # the app's navigation
+    assert "processing" not in page.inner_text('[data-testid="stSidebar"]')  # not the bare file list
+
+
 def test_browser_shows_the_overview_figures_and_the_region_goes_into_the_link(server, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1400, "height": 1800})
     page.goto(server + "/")

@@ -87,8 +87,7 @@ def _run(page: str, params: dict) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = value
-    # Straight to the page: running the start page first would let its widgets take the
-    # shared query parameters (region) before this page reads them.
+    # Straight to the page, as a visitor following a link (the page's url path is its file name).
     at.switch_page(f"pages/{page}").run()
     assert not at.exception, at.exception
     return at

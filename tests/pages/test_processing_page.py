@@ -22,7 +22,7 @@ def stages_table(at: AppTest):
 
 def test_referral_to_decision_equals_an_independent_query_with_open_cases_censored(app_env, monkeypatch):
     at = run(app_env, monkeypatch)
-    row = stages_table(at).loc["Henvisning → afgørelse"]
+    row = stages_table(at).loc["Visitation → afgørelse"]
     rows = query(app_env, """
         SELECT coalesce(decision_date, (SELECT data_end_date FROM meta_dataset)) - referral_date AS days,
                decision_date IS NOT NULL AS decided
@@ -51,7 +51,7 @@ def test_filters_live_in_the_url_and_change_the_numbers(app_env, monkeypatch):
         SELECT count(*) FROM fct_cases WHERE referral_date BETWEEN '2016-01-01' AND '2017-12-31'
         AND region_code = '084' AND decision = 'resource_course' AND sex = 'F'""")
     table = stages_table(at)
-    assert n > 0 and table.loc["Henvisning → afgørelse", "Sager"] == str(n)
+    assert n > 0 and table.loc["Visitation → afgørelse", "Sager"] == str(n)
     assert "Over 8 uger" in table.columns
     assert any(m.label == "Median" for m in at.metric)
 
@@ -60,8 +60,8 @@ def test_a_small_group_is_hidden_and_marked(tiny_db, monkeypatch):
     # Eight cases: one (C08) still waits for its team meeting and decision.
     at = run(tiny_db, monkeypatch)
     table = stages_table(at)
-    assert table.loc["Henvisning → afgørelse", "Sager"] == "8"
-    assert table.loc["Henvisning → afgørelse", "Åbne"] == HIDDEN_MARK  # one open case
+    assert table.loc["Visitation → afgørelse", "Sager"] == "8"
+    assert table.loc["Visitation → afgørelse", "Åbne"] == HIDDEN_MARK  # one open case
     # Seven had a meeting: shown beside the eight, it would reveal the one without.
     assert table.loc["Rehabiliteringsteammøde → afgørelse", "Sager"] == HIDDEN_MARK
     assert (table.loc["Afgørelse → start af ressourceforløb"].drop("Åbne") == HIDDEN_MARK).all()  # four courses

@@ -57,7 +57,7 @@ def test_km_chart_shows_both_curves_band_and_threshold(db):
     assert chart.figure.layout.shapes[0].x0 == 56  # the threshold line
     assert "Grænse: 56 dage (8 uger)" in [a.text for a in chart.figure.layout.annotations]
     assert "stopper ved dag 300" in chart.note and "udelader de 20 åbne sager" in chart.note
-    assert chart.figure.layout.xaxis.title.text == "Dage efter henvisningen"
+    assert chart.figure.layout.xaxis.title.text == "Dage efter visitationen"
 
 
 def test_km_chart_of_a_hidden_view_is_empty_and_says_why(db):
@@ -119,7 +119,7 @@ def test_regions_with_intervals_and_the_national_line(db):
 
 
 def test_funnel_has_limits_points_and_names_left_out(db):
-    funnel = processing.funnel(db, CaseFilter(*VIEW), "referral_to_team_meeting", 35)
+    funnel = processing.funnel(db, CaseFilter(*VIEW), "referral_to_team_meeting", 35, followup_days=35)
     chart = charts.funnel(funnel)
     kinds = metas(chart)
     assert kinds.count("grænse") == 4 and kinds[-1] == "andel"

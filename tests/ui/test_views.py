@@ -7,10 +7,10 @@ from ui import views
 
 
 def test_a_link_carries_the_page_and_its_filters_encoded():
-    view = views.view("puljen", {"fra": "2017K3", "region": "Region Sjælland", "kommune": ["Aarhus", "Ærø"],
+    view = views.view("pool", {"fra": "2017K3", "region": "Region Sjælland", "kommune": ["Aarhus", "Ærø"],
                                  "fokus": None, "maaneder": []}, {"Område": "Region Sjælland"})
     assert view.link("http://host:8501/") == (
-        "http://host:8501/puljen?fra=2017K3&region=Region+Sj%C3%A6lland&kommune=Aarhus&kommune=%C3%86r%C3%B8")
+        "http://host:8501/pool?fra=2017K3&region=Region+Sj%C3%A6lland&kommune=Aarhus&kommune=%C3%86r%C3%B8")
     assert view.filter_text() == "Område: Region Sjælland"
 
 
