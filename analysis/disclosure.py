@@ -19,7 +19,7 @@ regions" then only ever subtracts shown cells from shown totals, which reveals n
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -129,6 +129,22 @@ def public_value(value: float | int | None) -> ProtectedValue:
 
 
 NATIONAL = "000"  # Statistics Denmark's code for all of Denmark
+
+
+def relaxed_views(view, window: tuple, groups: tuple[str, ...]) -> list:
+    """The views that differ from a filter view by one filter left out: the period widened to
+    `window`, one of the `groups` filters dropped, or the area widened (chosen municipalities to
+    their region, a region to the whole country). Two such views shown one after the other would
+    reveal their difference, so a view's count is hidden when that difference is small."""
+    views = []
+    if (view.start, view.end) != tuple(window):
+        views.append(replace(view, start=window[0], end=window[1]))
+    views.extend(replace(view, **{g: None}) for g in groups if getattr(view, g))
+    if view.municipalities:
+        views.append(replace(view, municipalities=()))
+    elif view.region:
+        views.append(replace(view, region=None))
+    return views
 
 
 def protect_areas(

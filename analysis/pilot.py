@@ -27,6 +27,7 @@ from analysis.disclosure import (
     protect_count,
     protect_statistic,
     public_table,
+    relaxed_views,
 )
 
 K = settings.K_ANONYMITY
@@ -47,18 +48,7 @@ class PilotFilter:
 
     def relaxations(self, window: tuple[date, date]) -> list["PilotFilter"]:
         """The views that differ from this one by one filter left out."""
-        views = []
-        if (self.start, self.end) != window:
-            views.append(replace(self, start=window[0], end=window[1]))
-        if self.sex:
-            views.append(replace(self, sex=None))
-        if self.age_band:
-            views.append(replace(self, age_band=None))
-        if self.municipalities:
-            views.append(replace(self, municipalities=()))
-        elif self.region:
-            views.append(replace(self, region=None))
-        return views
+        return relaxed_views(self, window, ("sex", "age_band"))
 
 
 @dataclass(frozen=True)

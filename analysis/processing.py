@@ -41,7 +41,7 @@ import polars as pl
 import settings
 from analysis import statistics, suppression
 from analysis.database import LiveDatabase
-from analysis.disclosure import NATIONAL, ProtectedTable, ProtectedValue
+from analysis.disclosure import NATIONAL, ProtectedTable, ProtectedValue, relaxed_views
 from analysis.pilot import ProtectedInterval
 
 K = settings.K_ANONYMITY
@@ -116,20 +116,7 @@ class CaseFilter:
 
     def relaxations(self, window: tuple[date, date]) -> list["CaseFilter"]:
         """The views that differ from this one by one filter left out."""
-        views = []
-        if (self.start, self.end) != window:
-            views.append(replace(self, start=window[0], end=window[1]))
-        if self.decision:
-            views.append(replace(self, decision=None))
-        if self.sex:
-            views.append(replace(self, sex=None))
-        if self.age_band:
-            views.append(replace(self, age_band=None))
-        if self.municipalities:
-            views.append(replace(self, municipalities=()))
-        elif self.region:
-            views.append(replace(self, region=None))
-        return views
+        return relaxed_views(self, window, ("decision", "sex", "age_band"))
 
     def without_area(self) -> "CaseFilter":
         """The same view for the whole country (the key of the protected area tables)."""
