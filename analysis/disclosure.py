@@ -131,6 +131,20 @@ def public_value(value: float | int | None) -> ProtectedValue:
 NATIONAL = "000"  # Statistics Denmark's code for all of Denmark
 
 
+def in_view(view, groups: tuple[str, ...], dated: str | None) -> pl.Expr:
+    """The rows a filter view selects: `dated` in its period (None: rows without a date), its
+    municipalities or else its region, and each set `groups` filter (a column of the same name)."""
+    cond = pl.col(dated).is_between(view.start, view.end) if dated else pl.lit(True)
+    if view.municipalities:
+        cond &= pl.col("municipality_code").is_in(list(view.municipalities))
+    elif view.region:
+        cond &= pl.col("region_code") == view.region
+    for group in groups:
+        if getattr(view, group):
+            cond &= pl.col(group) == getattr(view, group)
+    return cond
+
+
 def relaxed_views(view, window: tuple, groups: tuple[str, ...]) -> list:
     """The views that differ from a filter view by one filter left out: the period widened to
     `window`, one of the `groups` filters dropped, or the area widened (chosen municipalities to

@@ -27,12 +27,14 @@ from analysis.disclosure import (
     protect_count,
     protect_statistic,
     public_table,
+    in_view,
     relaxed_views,
 )
 
 K = settings.K_ANONYMITY
 OFFER_TYPES = ["company_internship", "mentor", "education", "health_or_social", "other"]
 OUTCOMES = ["offer_adjusted", "offer_kept", "offer_replaced", "withdrawn"]
+GROUPS = ("sex", "age_band")  # the filters beside period and area
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class PilotFilter:
 
     def relaxations(self, window: tuple[date, date]) -> list["PilotFilter"]:
         """The views that differ from this one by one filter left out."""
-        return relaxed_views(self, window, ("sex", "age_band"))
+        return relaxed_views(self, window, GROUPS)
 
 
 @dataclass(frozen=True)
@@ -79,18 +81,7 @@ def requests(db: LiveDatabase) -> pl.DataFrame:
 
 def _select(frame: pl.DataFrame, f: PilotFilter, dated: str | None = "request_date") -> pl.DataFrame:
     """Rows of a request or exposure frame inside the view (exposure rows carry no date)."""
-    cond = pl.lit(True)
-    if dated:
-        cond &= pl.col(dated).is_between(f.start, f.end)
-    if f.municipalities:
-        cond &= pl.col("municipality_code").is_in(list(f.municipalities))
-    elif f.region:
-        cond &= pl.col("region_code") == f.region
-    if f.sex:
-        cond &= pl.col("sex") == f.sex
-    if f.age_band:
-        cond &= pl.col("age_band") == f.age_band
-    return frame.filter(cond)
+    return frame.filter(in_view(f, GROUPS, dated))
 
 
 def _view_hidden(db: LiveDatabase, f: PilotFilter) -> bool:

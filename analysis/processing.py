@@ -41,10 +41,11 @@ import polars as pl
 import settings
 from analysis import statistics, suppression
 from analysis.database import LiveDatabase
-from analysis.disclosure import NATIONAL, ProtectedTable, ProtectedValue, relaxed_views
+from analysis.disclosure import NATIONAL, ProtectedTable, ProtectedValue, in_view, relaxed_views
 from analysis.pilot import ProtectedInterval
 
 K = settings.K_ANONYMITY
+GROUPS = ("decision", "sex", "age_band")  # the filters beside period and area
 
 
 class Stage(NamedTuple):
@@ -116,7 +117,7 @@ class CaseFilter:
 
     def relaxations(self, window: tuple[date, date]) -> list["CaseFilter"]:
         """The views that differ from this one by one filter left out."""
-        return relaxed_views(self, window, ("decision", "sex", "age_band"))
+        return relaxed_views(self, window, GROUPS)
 
     def without_area(self) -> "CaseFilter":
         """The same view for the whole country (the key of the protected area tables)."""
@@ -143,18 +144,7 @@ def _load(db: LiveDatabase, version: int) -> pl.DataFrame:
 
 def _select(frame: pl.DataFrame, f: CaseFilter) -> pl.DataFrame:
     """Cases referred in the view's period, area and groups."""
-    cond = pl.col("referral_date").is_between(f.start, f.end)
-    if f.municipalities:
-        cond &= pl.col("municipality_code").is_in(list(f.municipalities))
-    elif f.region:
-        cond &= pl.col("region_code") == f.region
-    if f.decision:
-        cond &= pl.col("decision") == f.decision
-    if f.sex:
-        cond &= pl.col("sex") == f.sex
-    if f.age_band:
-        cond &= pl.col("age_band") == f.age_band
-    return frame.filter(cond)
+    return frame.filter(in_view(f, GROUPS, "referral_date"))
 
 
 class _Durations(NamedTuple):

@@ -7,13 +7,18 @@ from pathlib import Path
 
 def open_page(db: Path, monkeypatch, page: str, params: dict | None = None):
     """Run one page of the app on `db` headless, with query parameters as a link would carry them."""
+    monkeypatch.setenv("RF_DB", str(db))
+    return run_page(page, params or {})
+
+
+def run_page(page: str, params: dict):
+    """Run one page of the app on the database RF_DB names, with these query parameters."""
     from streamlit.testing.v1 import AppTest
 
     import settings
 
-    monkeypatch.setenv("RF_DB", str(db))
     at = AppTest.from_file(str(settings.ROOT / "app.py"), default_timeout=240)
-    for key, value in (params or {}).items():
+    for key, value in params.items():
         at.query_params[key] = value
     # Straight to the page, as a visitor following a link (the page's url path is its file name).
     at.switch_page(f"pages/{page}").run()

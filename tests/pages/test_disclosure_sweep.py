@@ -20,10 +20,10 @@ from analysis import suppression
 from analysis.disclosure import HIDDEN_MARK
 from etl.generate import generate
 from etl.load import load
+from tests.pages.runner import run_page
 from ui.widgets import PUBLIC_NOTE
 
 K = settings.K_ANONYMITY
-APP = str(settings.ROOT / "app.py")
 REGIONS = {
     "081": "Region Nordjylland", "082": "Region Midtjylland", "083": "Region Syddanmark",
     "084": "Region Hovedstaden", "085": "Region Sjælland",
@@ -84,13 +84,7 @@ def diff_db(tmp_path_factory) -> Path:
 
 
 def _run(page: str, params: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    # Straight to the page, as a visitor following a link (the page's url path is its file name).
-    at.switch_page(f"pages/{page}").run()
-    assert not at.exception, at.exception
-    return at
+    return run_page(page, params)
 
 
 def _count(text: str) -> int | None:
