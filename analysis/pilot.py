@@ -19,7 +19,10 @@ from datetime import date, timedelta
 import polars as pl
 
 import settings
-from analysis import statistics, suppression
+from analysis import suppression
+from stats.funnel import FunnelLimits, funnel_position, poisson_funnel
+from stats.intervals import Interval, poisson_rate, proportion
+from stats.survival import DurationSummary, kaplan_meier_curve, kaplan_meier_summary
 from analysis.database import LiveDatabase
 from analysis.disclosure import (
     ProtectedTable,
@@ -178,9 +181,9 @@ def headline(db: LiveDatabase, f: PilotFilter) -> Headline:
     n, courses = chosen.height, int(exposure["courses"].sum() or 0)
     hidden = _view_hidden(db, f)
     count = ProtectedValue(None if hidden else n, hidden, n)
-    rate = statistics.poisson_rate(n, courses, per=1000)
+    rate = poisson_rate(n, courses, per=1000)
     early = int((chosen["request_context"] == "early_clarification").sum())
-    share = statistics.proportion(early, n)
+    share = proportion(early, n)
     # A share with n shown reveals both of its parts, so either part being small hides it.
     share_hidden = hidden or 0 < early < K or 0 < n - early < K
     open_n = int((~chosen["had_advice"]).sum())
@@ -194,7 +197,7 @@ def headline(db: LiveDatabase, f: PilotFilter) -> Headline:
     )
 
 
-def _interval(interval: statistics.Interval, hidden: bool, base: int) -> ProtectedInterval:
+def _interval(interval: Interval, hidden: bool, base: int) -> ProtectedInterval:
     value = protect_statistic(interval.estimate, base)
     if hidden or value.hidden:
         return ProtectedInterval(ProtectedValue(None, True, base), None, None)
@@ -249,7 +252,7 @@ def _with_rates(table: ProtectedTable) -> ProtectedTable:
     """Uptake per 1,000 courses with its exact interval, hidden wherever the count is."""
     rows = []
     for n, courses in zip(table.frame["requests"].to_list(), table.frame["courses"].to_list()):
-        rate = statistics.poisson_rate(n, courses, per=1000) if n is not None and courses else statistics.Interval(None, None, None)
+        rate = poisson_rate(n, courses, per=1000) if n is not None and courses else Interval(None, None, None)
         rows.append((rate.estimate, rate.lower, rate.upper))
     frame = table.frame.with_columns(
         pl.Series("rate", [r[0] for r in rows], dtype=pl.Float64),
@@ -266,7 +269,7 @@ class Funnel:
     """Municipalities' uptake against their courses, with exact limits around the national rate."""
 
     points: ProtectedTable  # shown municipalities only: name, courses, requests, rate, position
-    limits: statistics.FunnelLimits
+    limits: FunnelLimits
     national_rate: float
     left_out: int  # municipalities whose count is hidden (1..k-1 uses)
 
@@ -281,10 +284,10 @@ def funnel(db: LiveDatabase, f: PilotFilter) -> Funnel:
     shown = units.filter(~pl.col("hidden") & ~pl.col("courses_hidden")).with_columns(
         (pl.col("requests") / pl.col("courses") * 1000).alias("rate"),
         pl.struct("requests", "courses").map_elements(
-            lambda r: statistics.funnel_position(r["requests"], r["courses"], rate), return_dtype=pl.String
+            lambda r: funnel_position(r["requests"], r["courses"], rate), return_dtype=pl.String
         ).alias("position"),
     ).drop("hidden", "courses_hidden").sort("courses")
-    limits = statistics.poisson_funnel(rate, units["courses"].to_list() or [1], per=1000)
+    limits = poisson_funnel(rate, units["courses"].to_list() or [1], per=1000)
     left_out = int((units["hidden"] | units["courses_hidden"]).sum())
     return Funnel(ProtectedTable(shown, {}, K), limits, rate, left_out)
 
@@ -328,7 +331,7 @@ def flow(db: LiveDatabase, f: PilotFilter) -> ProtectedTable:
 class Speed:
     """Days from request to advice, open requests counted (censored at the data's end)."""
 
-    summary: statistics.DurationSummary | None  # None when hidden (fewer than k requests)
+    summary: DurationSummary | None  # None when hidden (fewer than k requests)
     curve: list[tuple[float, float]]
     n: ProtectedValue
     open: ProtectedValue
@@ -345,10 +348,10 @@ def speed(db: LiveDatabase, f: PilotFilter) -> Speed:
                      ProtectedValue(None, hidden, None) if hidden else protect_count(0))
     durations = chosen["days_to_advice_or_end"].to_list()
     observed = chosen["had_advice"].to_list()
-    summary = statistics.kaplan_meier_summary(durations, observed)
+    summary = kaplan_meier_summary(durations, observed)
     open_n = summary.open
     return Speed(
-        summary, statistics.kaplan_meier_curve(durations, observed), protect_count(n),
+        summary, kaplan_meier_curve(durations, observed), protect_count(n),
         ProtectedValue(None, True, None) if 0 < n - open_n < K else protect_count(open_n),
     )
 

@@ -32,7 +32,8 @@ from scipy import linalg as scipy_linalg
 from scipy import stats as scipy_stats
 
 import settings
-from analysis import statistics
+from stats.intervals import Interval, proportion
+from stats.survival import kaplan_meier_summary
 from analysis.database import LiveDatabase
 from analysis.disclosure import (
     NATIONAL,
@@ -524,7 +525,7 @@ def _view_outcomes(db: LiveDatabase, version: int, f: PoolFilter, months: int) -
         # A share shown beside its base reveals its count and the rest: hide it with either.
         mask = (hidden[count] | hidden[base]).alias(share)
         intervals = [
-            statistics.proportion(x, n) if n else statistics.Interval(None, None, None)
+            proportion(x, n) if n else Interval(None, None, None)
             for x, n in zip(frame[count].to_list(), frame[base].to_list())
         ]
         frame = frame.with_columns(
@@ -559,7 +560,7 @@ def _medians(cases: pl.DataFrame, groups: dict[str, list[int]], chosen: list[dat
 
 
 def km_median(durations: np.ndarray, observed: np.ndarray) -> float | None:
-    """The Kaplan–Meier median as statistics.kaplan_meier_summary gives it, without lifelines.
+    """The Kaplan–Meier median as kaplan_meier_summary gives it, without lifelines.
 
     Same arithmetic as lifelines (survival as the exponential of summed log factors, the first
     time it is at or below one half), so the medians agree exactly; about a hundred times faster,

@@ -39,7 +39,10 @@ import numpy as np
 import polars as pl
 
 import settings
-from analysis import statistics, suppression
+from analysis import suppression
+from stats.funnel import FunnelLimits, binomial_funnel, binomial_position
+from stats.intervals import Interval
+from stats.survival import DurationSummary, Survival, kaplan_meier, kaplan_meier_summary, survival_at, survival_difference, survival_quantile
 from analysis.database import LiveDatabase
 from analysis.disclosure import NATIONAL, ProtectedTable, ProtectedValue, in_view, relaxed_views
 from analysis.pilot import ProtectedInterval
@@ -200,7 +203,7 @@ def _small(n: int) -> bool:
     return 0 < n < K
 
 
-def _sparse(s: statistics.Survival, t: float | None) -> bool:
+def _sparse(s: Survival, t: float | None) -> bool:
     """Whether fewer than k cases were still waiting at day t: a quantile there is read off the
     part of the curve that rests on a few persons' own durations."""
     if t is None:
@@ -530,14 +533,14 @@ def view_hidden(db: LiveDatabase, f: CaseFilter) -> bool:
 # --- stage summaries -----------------------------------------------------------------------------
 
 
-def _survival(db: LiveDatabase, f: CaseFilter, stage: str) -> tuple[statistics.DurationSummary, statistics.Survival]:
+def _survival(db: LiveDatabase, f: CaseFilter, stage: str) -> tuple[DurationSummary, Survival]:
     return _fitted(db, db.refresh().version, f, stage)
 
 
 @lru_cache(maxsize=128)
 def _fitted(db: LiveDatabase, version: int, f: CaseFilter, stage: str):
     d = _stage(_select(_cases(db), f), stage)
-    return statistics.kaplan_meier_summary(d.days, d.done), statistics.kaplan_meier(d.days, d.done)
+    return kaplan_meier_summary(d.days, d.done), kaplan_meier(d.days, d.done)
 
 
 def _hide(value, hidden: bool):
@@ -568,7 +571,7 @@ def stage_summaries(db: LiveDatabase, f: CaseFilter, threshold_days: int) -> Pro
         stats_hidden = not shown["cases"] or _small(counts["cases"])
         naive_hidden = stats_hidden or _small(counts["closed"])
         share_hidden = stats_hidden or _share_hidden(_stage(frame, stage), threshold_days)
-        share = statistics.survival_at(survival, threshold_days)
+        share = survival_at(survival, threshold_days)
         quantile_hidden = {q: stats_hidden or _sparse(survival, getattr(summary, q)) for q in ("median", "q1", "q3", "p90")}
         rows.append({
             "stage": stage, "label": spec.label,
@@ -615,7 +618,7 @@ class ProtectedCurve:
     k: int = K
 
 
-def _safe_steps(s: statistics.Survival) -> tuple[list[tuple[float, float]], list[float], list[float], float | None]:
+def _safe_steps(s: Survival) -> tuple[list[tuple[float, float]], list[float], list[float], float | None]:
     """Curve points where at least k are at risk, each drop covering at least k events."""
     keep = int(np.sum(s.at_risk >= K))  # at_risk never rises, so the kept times are a prefix
     if keep == 0:
@@ -659,7 +662,7 @@ def curve(db: LiveDatabase, f: CaseFilter, stage: str) -> ProtectedCurve:
     steps, lower, upper, cut = _safe_steps(survival)
     d = _stage(_select(_cases(db), f), stage)
     closed = d.days[d.done]
-    naive = _safe_steps(statistics.kaplan_meier(closed, np.ones(len(closed), bool)))[0] if len(closed) >= K else []
+    naive = _safe_steps(kaplan_meier(closed, np.ones(len(closed), bool)))[0] if len(closed) >= K else []
     return ProtectedCurve(stage, steps, lower, upper, naive, n_value, open_value, cut, False)
 
 
@@ -782,12 +785,12 @@ def trend(db: LiveDatabase, f: CaseFilter, stage: str, threshold_days: int) -> P
         d = _stage(by_quarter.get(q, chosen.clear()), stage)
         cases, open_n = int(values[i, 2]), int(values[i, 1])
         cases_hidden, open_hidden = bool(hidden[i, 2]), bool(hidden[i, 1])
-        survival = statistics.kaplan_meier(d.days, d.done)
+        survival = kaplan_meier(d.days, d.done)
         stats_hidden = cases_hidden or _small(cases)
         share_hidden = stats_hidden or _share_hidden(d, threshold_days)
-        median = statistics.survival_quantile(survival, 0.5).estimate if cases else None
+        median = survival_quantile(survival, 0.5).estimate if cases else None
         median_hidden = stats_hidden or _sparse(survival, median)
-        share = statistics.survival_at(survival, threshold_days)
+        share = survival_at(survival, threshold_days)
         followed = int((d.followup >= threshold_days).sum())
         rows.append({
             "quarter_start": q, "cases": _hide(cases, cases_hidden), "open": _hide(open_n, open_hidden),
@@ -875,12 +878,12 @@ def _period_summary(db: LiveDatabase, f: CaseFilter, stage: str, threshold: int)
     n, open_n = int(values[_cell(stage, "cases")]), int(values[_cell(stage, "open")])
     n_hidden, open_hidden = bool(hidden[_cell(stage, "cases")]), bool(hidden[_cell(stage, "open")])
     d = _stage(_select(_cases(db), f), stage)
-    survival = statistics.kaplan_meier(d.days, d.done)
+    survival = kaplan_meier(d.days, d.done)
     stats_hidden = n_hidden or _small(n)
     share_hidden = stats_hidden or _share_hidden(d, threshold)
-    median = statistics.survival_quantile(survival, 0.5)
+    median = survival_quantile(survival, 0.5)
     median_hidden = stats_hidden or any(_sparse(survival, t) for t in (median.estimate, median.lower, median.upper))
-    share = statistics.survival_at(survival, threshold)
+    share = survival_at(survival, threshold)
     summary = PeriodSummary(
         f.start, f.end,
         ProtectedValue(_hide(n, n_hidden), n_hidden, n),
@@ -891,7 +894,7 @@ def _period_summary(db: LiveDatabase, f: CaseFilter, stage: str, threshold: int)
     return summary, survival, share_hidden
 
 
-def _interval(interval: statistics.Interval, hidden: bool, base: int) -> ProtectedInterval:
+def _interval(interval: Interval, hidden: bool, base: int) -> ProtectedInterval:
     if base == 0:
         return ProtectedInterval(ProtectedValue(None, False, 0), None, None)
     if hidden:
@@ -920,7 +923,7 @@ def before_after(db: LiveDatabase, f: CaseFilter, stage: str, threshold_days: in
     late = replace(f, start=boundary, end=add_months(boundary, months) - timedelta(days=1))
     before, s_before, hidden_before = _period_summary(db, early, stage, threshold_days)
     after, s_after, hidden_after = _period_summary(db, late, stage, threshold_days)
-    diff = statistics.survival_difference(s_before, s_after, threshold_days)
+    diff = survival_difference(s_before, s_after, threshold_days)
     hidden = hidden_before or hidden_after
     difference = (ProtectedInterval(ProtectedValue(None, True, None), None, None) if hidden and diff.estimate is not None
                   else ProtectedInterval(ProtectedValue(diff.estimate, False, None), diff.lower, diff.upper))
@@ -958,12 +961,12 @@ def by_region(db: LiveDatabase, f: CaseFilter, stage: str, threshold_days: int) 
         counts = {c: int(table.values[row, _cell(stage, c)]) for c in COUNTS}
         shown = {c: not table.hidden[row, _cell(stage, c)] for c in COUNTS}
         d = parts[i][0]
-        survival = statistics.kaplan_meier(d.days, d.done)
+        survival = kaplan_meier(d.days, d.done)
         stats_hidden = not shown["cases"] or _small(counts["cases"])
         share_hidden = stats_hidden or within_hidden[i] or over_hidden[i] or _between_small(d.days, threshold_days)
-        median = statistics.survival_quantile(survival, 0.5).estimate if counts["cases"] else None
+        median = survival_quantile(survival, 0.5).estimate if counts["cases"] else None
         median_hidden = stats_hidden or _sparse(survival, median)
-        share = statistics.survival_at(survival, threshold_days)
+        share = survival_at(survival, threshold_days)
         rows.append({
             "region_code": code, "name": name, **{c: _hide(counts[c], not shown[c]) for c in COUNTS},
             "median": _hide(median, median_hidden), "share_over": _hide(share.estimate, share_hidden),
@@ -993,7 +996,7 @@ class ProcessingFunnel:
     stage: str
     days: int
     points: ProtectedTable  # shown municipalities: code, name, region_code, cases, within, share, position
-    limits: statistics.FunnelLimits  # `exposure` holds the numbers of cases
+    limits: FunnelLimits  # `exposure` holds the numbers of cases
     national_share: float | None  # None when the national count is hidden or empty
     left_out: int  # municipalities with cases whose counts the protected hierarchy hides
 
@@ -1072,11 +1075,11 @@ def funnel(db: LiveDatabase, f: CaseFilter, stage: str, days: int,
     if share is None:
         points = points.clear()
         positions: list[str] = []
-        limits = statistics.FunnelLimits([], [], [], [], [])
+        limits = FunnelLimits([], [], [], [], [])
     else:
-        positions = [statistics.binomial_position(int(w), int(n), share)
+        positions = [binomial_position(int(w), int(n), share)
                      for w, n in zip(points["within"].to_list(), points["cases"].to_list())]
-        limits = statistics.binomial_funnel(share, values[units, 2].tolist() or [1])
+        limits = binomial_funnel(share, values[units, 2].tolist() or [1])
     points = points.with_columns(pl.Series("position", positions, dtype=pl.String)).sort("cases")
     left_out = int((units & ~shown).sum())
     return ProcessingFunnel(stage, int(days), ProtectedTable(points, {}, K), limits, share, left_out)

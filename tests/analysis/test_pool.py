@@ -17,7 +17,8 @@ from scipy.optimize import linprog
 from scipy.stats import t as student_t
 
 import settings
-from analysis import pool, statistics
+from analysis import pool
+from stats.survival import kaplan_meier_summary
 from analysis.database import LiveDatabase
 from analysis.disclosure import protect_count
 from etl.generate import NO_EFFECTS, PLANTED_EFFECTS, generate
@@ -372,7 +373,7 @@ def test_medians_are_kaplan_meier_with_open_cases_censored(planted):
             from fct_cases where referral_quarter_start = $q
               and municipality_code not in (select municipality_code from fct_pool_grants)
         """, {"end": end, "q": row["quarter_start"]})
-        summary = statistics.kaplan_meier_summary([c[0] for c in cases], [c[1] for c in cases])
+        summary = kaplan_meier_summary([c[0] for c in cases], [c[1] for c in cases])
         assert row["median_days"] == summary.median
 
 
@@ -382,7 +383,7 @@ def test_fast_median_equals_the_lifelines_median(seed):
     n = int(rng.integers(1, 80))
     durations = rng.integers(0, 30, n).astype(float)
     observed = rng.random(n) < rng.uniform(0.1, 1.0)
-    expected = statistics.kaplan_meier_summary(durations.tolist(), observed.tolist()).median
+    expected = kaplan_meier_summary(durations.tolist(), observed.tolist()).median
     assert pool.km_median(durations, observed) == expected
 
 

@@ -15,7 +15,8 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 import settings
-from analysis import processing, statistics, suppression
+from analysis import processing, suppression
+from stats.funnel import binomial_funnel, binomial_position
 from analysis.database import LiveDatabase
 from analysis.processing import CaseFilter
 from etl.generate import generate
@@ -455,7 +456,7 @@ def test_funnel_equals_sql(synthetic):
     points = funnel.points.frame
     for r in points.iter_rows(named=True):
         assert (r["within"], r["cases"]) == per[int(r["code"])]
-        assert r["position"] == statistics.binomial_position(r["within"], r["cases"], funnel.national_share)
+        assert r["position"] == binomial_position(r["within"], r["cases"], funnel.national_share)
         assert r["within"] == 0 or r["within"] >= K
         assert r["cases"] - r["within"] == 0 or r["cases"] - r["within"] >= K
     assert points.height + funnel.left_out == sum(1 for _, n in per.values() if n > 0)
@@ -467,7 +468,7 @@ def test_funnel_equals_sql(synthetic):
             between = int((g["done"] & (g["days"] > low) & (g["days"] <= high)).sum())
             assert between == 0 or between >= K, (r["name"], other, between)
     assert funnel.left_out > 0  # small data: some municipalities must be left out
-    expected = statistics.binomial_funnel(funnel.national_share, [n for _, n in per.values() if n > 0])
+    expected = binomial_funnel(funnel.national_share, [n for _, n in per.values() if n > 0])
     assert funnel.limits == expected
 
 
