@@ -35,14 +35,8 @@ import settings
 from stats.intervals import Interval, proportion
 from stats.survival import kaplan_meier_summary
 from analysis.database import LiveDatabase
-from analysis.disclosure import (
-    NATIONAL,
-    ProtectedTable,
-    ProtectedValue,
-    protect_count,
-    public_table,
-    public_value,
-)
+from analysis.protected import NATIONAL, ProtectedTable, ProtectedValue, public_table, public_value
+from analysis.disclosure import protect_count
 
 K = settings.K_ANONYMITY
 FOCUS_AREAS = ("citizen_involvement", "company_internships", "processing_times")

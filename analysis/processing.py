@@ -39,13 +39,13 @@ import numpy as np
 import polars as pl
 
 import settings
-from analysis import suppression
+from release.disclosure import suppression
 from stats.funnel import FunnelLimits, binomial_funnel, binomial_position
 from stats.intervals import Interval
 from stats.survival import DurationSummary, Survival, kaplan_meier, kaplan_meier_summary, survival_at, survival_difference, survival_quantile
 from analysis.database import LiveDatabase
-from analysis.disclosure import NATIONAL, ProtectedTable, ProtectedValue, in_view, relaxed_views
-from analysis.pilot import ProtectedInterval
+from analysis.disclosure import in_view, relaxed_views
+from analysis.protected import NATIONAL, ProtectedInterval, ProtectedTable, ProtectedValue
 
 K = settings.K_ANONYMITY
 GROUPS = ("decision", "sex", "age_band")  # the filters beside period and area

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import settings
 from etl.problems import InvalidInput
+from release.disclosure.certify import CertificationFailed
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNCERTIFIED = 0, 1, 2, 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,7 +44,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; return the exit code (0 ok, 2 invalid input, 1 internal error)."""
+    """Run one command; return the exit code (0 ok, 2 invalid input, 3 release not certified,
+    1 internal error)."""
     args = _parser().parse_args(argv)
     try:
         if args.command == "generate":
@@ -54,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidInput as exc:
         print(_rejection(exc, args), file=sys.stderr)
         return EXIT_INVALID
+    except CertificationFailed as exc:
+        print(f"{exc}\nDen udgivne database ({args.db}) er uændret.", file=sys.stderr)
+        return EXIT_UNCERTIFIED
     except Exception:  # anything else is our fault, not the file's
         print("Intern fejl i indlæsningen; den udgivne database er uændret.", file=sys.stderr)
         traceback.print_exc(file=sys.stderr)
@@ -94,6 +99,7 @@ def _load(args) -> int:
     rows = ", ".join(f"{k}: {_dk(v)}" for k, v in result.rows.items())
     kind = "syntetiske data" if result.synthetic else "data"
     print(f"Version {result.version} udgivet ({kind}; {rows}) -> {result.path}")
+    print(_certificate_line(result.certificate.__dict__))
     for source in result.sources:
         if source["ignored_columns"]:
             print(f"  {Path(source['file']).name}: udeladte kolonner {', '.join(source['ignored_columns'])}")
@@ -117,7 +123,23 @@ def _status(args) -> int:
         print(f"  {table}: {_dk(n)} rækker")
     for source in info["sources"]:
         print(f"  {source['table']}: {source['file']} sha256={source['sha256']}")
+    if info["certificate"] is None:
+        print("Udgivelse: ingen (versionen er bygget før den beskyttede udgivelse)")
+    else:
+        print(_certificate_line(info["certificate"]))
     return EXIT_OK
+
+
+def _certificate_line(c: dict) -> str:
+    """The certificate in one Danish paragraph."""
+    narrowest = ("intet skjult" if c["narrowest_cell"] is None else
+                 f"smalleste interval {c['narrowest_high'] - c['narrowest_low']:g} bredt "
+                 f"([{c['narrowest_low']:g}; {c['narrowest_high']:g}] for {c['narrowest_cell']})")
+    return (f"Udgivelse certificeret (k = {c['k']}): {_dk(c['released_cells'])} udgivne celler, "
+            f"{_dk(c['hidden_cells'])} skjult, {_dk(c['unreleased_cells'])} ikke udgivne, "
+            f"{_dk(c['relations'])} relationer; angriberen med hele udgivelsen kan ikke indsnævre nogen "
+            f"beskyttet celle under {c['k']} ({narrowest}); {_dk(c['linear_programs'])} lineære programmer, "
+            f"{c['suppression_seconds'] + c['attack_seconds']:.1f} s.")
 
 
 def _dk(n: int) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -14,8 +15,10 @@ import settings
 from etl import contract, extract, transform, validate
 from etl.problems import InvalidInput, Problem
 from etl.publish import Store
+from release.disclosure.certify import Certificate
+from release.build import build as build_release
 
-STAGES = ("læser filer", "kontrollerer", "bygger tabeller", "udgiver")
+STAGES = ("læser filer", "kontrollerer", "bygger tabeller", "beskytter udgivelsen", "udgiver")
 
 Progress = Callable[[str], None]
 
@@ -30,6 +33,9 @@ class LoadResult:
     synthetic: bool
     rows: dict[str, int]
     sources: list[dict]
+    certificate: Certificate | None = None
+    # Seconds per phase: read and validate, marts, release (build, protect, certify), publish.
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def load(
@@ -43,7 +49,8 @@ def load(
 ) -> LoadResult:
     """Validate the dataset at `paths` and publish it as the next version behind `db`.
 
-    Raises InvalidInput (nothing published) when the files break the contract.
+    Raises InvalidInput (nothing published) when the files break the contract, and
+    release.build.CertificationFailed (nothing published) when the release cannot be certified.
     """
     step = progress or (lambda stage: None)
     store = Store(db)
@@ -63,8 +70,10 @@ def load(
                 con.execute("CHECKPOINT")
             finally:
                 con.close()
-            step(STAGES[3])
+            step(STAGES[4])
+            started = time.perf_counter()
             result.path = store.publish(staged, version)
+            result.seconds["publish"] = time.perf_counter() - started
         except BaseException:
             for leftover in (staged, staged.with_name(staged.name + ".wal")):
                 leftover.unlink(missing_ok=True)
@@ -84,6 +93,7 @@ def _build(
     step: Progress,
 ) -> LoadResult:
     """Fill the staged file; raise InvalidInput before any mart is built if a rule is broken."""
+    started = time.perf_counter()
     transform.macros(con)
     validate.category_macros(con)
     transform.build_reference(con)
@@ -110,6 +120,7 @@ def _build(
         raise InvalidInput(found, total)
 
     step(STAGES[2])
+    validated = time.perf_counter()
     transform.build_marts(con)
     loaded_at = datetime.now(timezone.utc).replace(microsecond=0)
     synthetic = dataset.manifest.get("synthetic") is True
@@ -126,7 +137,12 @@ def _build(
         for name, raw in raws.items()
     ]
     _write_meta(con, version, previous, loaded_at, synthetic, rows, sources, dataset.manifest, pilot_window)
-    return LoadResult(version, Path(), loaded_at, synthetic, rows, sources)
+    step(STAGES[3])
+    metaed = time.perf_counter()
+    certificate = build_release(con, settings.K_ANONYMITY)
+    released = time.perf_counter()
+    seconds = {"read_validate": validated - started, "marts": metaed - validated, "release": released - metaed}
+    return LoadResult(version, Path(), loaded_at, synthetic, rows, sources, certificate, seconds)
 
 
 def _write_meta(con, version, previous, loaded_at, synthetic, rows, sources, manifest, pilot_window) -> None:

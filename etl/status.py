@@ -15,7 +15,8 @@ def read_status(db: Path) -> dict:
     """The current version's load-log entry as a plain dict (version None before any load)."""
     current = Store(db).current()
     if current is None:
-        return {"version": None, "loaded_at": None, "synthetic": None, "tables": {}, "sources": [], "file": None}
+        return {"version": None, "loaded_at": None, "synthetic": None, "tables": {}, "sources": [], "file": None,
+                "certificate": None}
     version, path = current
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -24,6 +25,12 @@ def read_status(db: Path) -> dict:
             "FROM meta_load_log WHERE version = $v",
             {"v": version},
         ).fetchall()[0]
+        certificate = None
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'rel_certificate'").fetchone()[0]:
+            cursor = con.execute("SELECT * FROM rel_certificate")
+            names = [d[0] for d in cursor.description]
+            certificate = dict(zip(names, cursor.fetchone()))
+            certificate["built_at"] = certificate["built_at"].isoformat()
     finally:
         con.close()
     rows = json.loads(row[3])
@@ -35,4 +42,5 @@ def read_status(db: Path) -> dict:
         "sources": json.loads(row[4]),
         "contract_version": row[5],
         "file": str(path),
+        "certificate": certificate,
     }

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
-from analysis import overview, pilot
+from analysis import overview, periods
 from ui import briefing, briefings, export, session, views, widgets
 from ui import format as fmt
 
@@ -19,7 +19,7 @@ st.caption(
 )
 export.warm_up()  # start the chart renderer now, so the first briefing does not wait for it
 
-quarters = pilot.quarters(info.first_referral_date, info.data_end_date)
+quarters = periods.quarters(info.first_referral_date, info.data_end_date)
 regions = dict(session.cached(overview.regions).iter_rows())
 with st.container(border=True):
     row = st.columns([1, 1, 2])
@@ -57,12 +57,12 @@ if record is not None:
                 f"den igen på den version, så den svarer til det, der blev briefet; nu er dataversion "
                 f"{info.version} indlæst.")
     if same_view and record.version != info.version:
-        now = session.cached(briefing.headline_figures, start, min(pilot.quarter_end(end), info.data_end_date), region)
+        now = session.cached(briefing.headline_figures, start, min(periods.quarter_end(end), info.data_end_date), region)
         widgets.moved_figures(briefings.moved(record, now), record.version, info.version)
 
 db = pinned or session.database()
 data = db.refresh()
-last_day = min(pilot.quarter_end(end), data.data_end_date)  # the end of the data the briefing is made on
+last_day = min(periods.quarter_end(end), data.data_end_date)  # the end of the data the briefing is made on
 generated_at = datetime.now(timezone.utc)
 if st.button("Dan briefing (Word og PDF)", type="primary", icon=":material/description:"):
     briefing_id = briefings.new_id(data.version, view_params, generated_at)

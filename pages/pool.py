@@ -3,7 +3,7 @@ grant municipalities than elsewhere."""
 
 import streamlit as st
 
-from analysis import overview, pilot, pool
+from analysis import overview, periods, pool
 from ui import labels, pool_charts, session, views, widgets
 from ui import format as fmt
 
@@ -16,7 +16,7 @@ st.caption(
     "udfaldene flyttede sig mere i kommunerne med bevilling end i de øvrige kommuner."
 )
 
-quarters = pilot.quarters(info.first_referral_date, info.data_end_date)
+quarters = periods.quarters(info.first_referral_date, info.data_end_date)
 regions = dict(session.cached(overview.regions).iter_rows())
 with st.container(border=True):
     row = st.columns([1, 1, 2, 2, 1])
@@ -39,7 +39,7 @@ with st.container(border=True):
 if end < start:
     st.error("«Til kvartal» ligger før «Fra kvartal». Vælg en slutning efter starten.")
     st.stop()
-view = pool.PoolFilter(start, min(pilot.quarter_end(end), info.data_end_date), region,
+view = pool.PoolFilter(start, min(periods.quarter_end(end), info.data_end_date), region,
                        None if focus == "alle" else focus)
 here = views.view(
     "pool",

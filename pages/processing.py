@@ -4,9 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from analysis import overview, pilot, processing
-from analysis.disclosure import select_rows, value_of
-from analysis.pilot import ProtectedInterval
+from analysis import overview, periods, processing
+from analysis.protected import ProtectedInterval, select_rows, value_of
 from ui import labels, processing_charts, session, views, widgets
 from ui import format as fmt
 
@@ -22,9 +21,9 @@ st.caption(
 )
 
 # Filters: every choice lives in the URL, so a copied link reopens the same view.
-quarters = pilot.quarters(info.first_referral_date, info.data_end_date)
+quarters = periods.quarters(info.first_referral_date, info.data_end_date)
 regions = dict(session.cached(overview.regions).iter_rows())
-municipalities = session.cached(pilot.municipality_names)
+municipalities = session.cached(overview.municipality_names)
 stages = list(processing.STAGES)
 with st.container(border=True):
     row = st.columns([1, 1, 2, 3])
@@ -54,7 +53,7 @@ if end < start:
     st.stop()
 threshold = 7 * weeks
 view = processing.CaseFilter(
-    start=start, end=min(pilot.quarter_end(end), info.data_end_date), region=region,
+    start=start, end=min(periods.quarter_end(end), info.data_end_date), region=region,
     municipalities=tuple(sorted(c for c in chosen if c in names)),
     decision=None if decision == "alle" else decision,
     sex=None if sex == "alle" else sex, age_band=None if age == "alle" else age,

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import settings
 from analysis import overview, pilot, pool, processing
 from analysis.database import LiveDatabase
-from analysis.disclosure import ProtectedValue, note
+from analysis.protected import ProtectedValue, note
 from ui import charts, labels, pool_charts, processing_charts
 from ui import format as fmt
 from ui.briefing_document import Briefing, Figure, Section, docx_bytes, pdf_bytes
@@ -101,7 +101,9 @@ def _pilot(db: LiveDatabase, start: date, end: date, region: str | None, figure)
     if first > last:
         return Section(theme, text=[f"Den valgte periode ligger uden for forsøget ({fmt.day(info.pilot_start)} – "
                                     f"{fmt.day(info.pilot_end)})."])
-    view = pilot.PilotFilter(first, last, region)
+    # The release holds fixed periods: the briefing's range opens the nearest one, and says so.
+    period, exact = pilot.nearest_period(db, first, last)
+    view, note = pilot.section_view(db, pilot.PilotView(period, region or "000"), "headline")
     head = pilot.headline(db, view)
     D = labels.PILOT_DEFINITIONS
     figures = [
@@ -112,8 +114,15 @@ def _pilot(db: LiveDatabase, start: date, end: date, region: str | None, figure)
         figure("pilot_municipalities", theme, "Kommuner med anmodninger", fmt.protected(head.municipalities),
                D["pilot_municipalities"]),
     ]
-    chart = charts.pilot_requests_by_quarter(pilot.by_quarter(db, view), overview.events(db))
-    text = [f"Forsøgets anmodninger fra {fmt.day(first)} til {fmt.day(last)}."]
+    quarterly, _ = pilot.section_view(db, view, "quarters")
+    chart = charts.pilot_requests_by_quarter(pilot.by_quarter(db, quarterly), overview.events(db))
+    label = {p.id: p.label for p in pilot.periods(db)}[view.period]
+    text = [f"Forsøgets anmodninger, {label}."]
+    if not exact:
+        text.append(f"Tallene udgives for faste perioder; briefingens periode ({fmt.day(first)} – {fmt.day(last)}) "
+                    f"er vist som den nærmeste: {label}.")
+    if note:
+        text.append(note)
     return Section(theme, figures, [(chart, "Anmodninger pr. kvartal og i alt.")], text)
 
 

@@ -29,7 +29,7 @@ from reportlab.platypus import (
     Image, KeepTogether, ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
 )
 
-from analysis.disclosure import ProtectedValue
+from analysis.protected import ProtectedValue
 from ui import format as fmt
 from ui.charts import Chart
 from ui.export import ExportUnavailable, chart_image, filters_text, font_path

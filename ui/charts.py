@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
-from analysis.disclosure import ProtectedTable
+from analysis.protected import ProtectedTable
 from ui import format as fmt
 
 COLOURS = {"main": "#1f4e79", "event": "#7f7f7f", "pilot": "rgba(214, 137, 16, 0.15)"}
@@ -211,8 +211,10 @@ def pilot_funnel(funnel) -> Chart:
         for i, line in enumerate((upper, lower)):
             fig.add_scatter(x=limits.exposure, y=line, mode="lines", name=name, showlegend=i == 0, meta="grænse",
                             legendgroup=name, line=dict(color="#7f7f7f", dash=dash, width=1), hoverinfo="skip")
-    fig.add_hline(y=national_rate, line=dict(color=COLOURS["event"], width=1),
-                  annotation_text=f"Landsgennemsnit {fmt.number(national_rate, 2)}", annotation_position="bottom right")
+    if national_rate is not None:
+        fig.add_hline(y=national_rate, line=dict(color=COLOURS["event"], width=1),
+                      annotation_text=f"Landsgennemsnit {fmt.number(national_rate, 2)}",
+                      annotation_position="bottom right")
     outside = frame["position"].is_in(["above_998", "below_998"])
     fig.add_scatter(
         x=frame["courses"].to_list(), y=frame["rate"].to_list(), mode="markers+text",
@@ -225,10 +227,11 @@ def pilot_funnel(funnel) -> Chart:
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.2), hovermode="closest")
     fig.update_xaxes(title_text="Ressourceforløb i perioden (log-skala)", type="log")
     fig.update_yaxes(tickformat=",.1f")
-    note = ""
+    note = ("Grænserne er tegnet fra og til runde tal omkring de viste kommuner, så de ikke afslører en skjult "
+            "kommunes antal forløb.")
     if left_out:
-        note = (f"{left_out} kommuner med 1–{points.k - 1} anmodninger (eller som skjules for at beskytte dem) "
-                "er udeladt (diskretionering).")
+        note += (f" {left_out} kommuner med 1–{points.k - 1} anmodninger (eller som skjules for at beskytte dem) "
+                 "er udeladt (diskretionering).")
     return Chart(fig, note)
 
 
@@ -248,23 +251,26 @@ def pilot_flow(table: ProtectedTable) -> Chart:
 
 
 def days_to_advice_curve(speed) -> Chart:
-    """Share of requests still without advice by days since the request (Kaplan–Meier)."""
+    """Share of requests still without advice by days since the request (Kaplan–Meier), at the
+    released points only: each step covers at least k requests, and the curve ends where fewer
+    than k are still waiting."""
     from analysis.pilot import Speed
 
     if not isinstance(speed, Speed):
         raise TypeError("kun kurver fra diskretionerede data kan vises")
-    curve = speed.curve  # empty when the view has fewer than k requests
-    fig = go.Figure(go.Scatter(x=[t for t, _ in curve], y=[s for _, s in curve], mode="lines", line_shape="hv",
-                               meta="andel", name="Andel uden rådgivning",
-                               line=dict(color=COLOURS["main"], width=2),
+    curve = speed.curve  # the released points, from (0, 1)
+    fig = go.Figure(go.Scatter(x=[t for t, _ in curve], y=[s for _, s in curve], mode="lines+markers",
+                               line_shape="hv", meta="andel", name="Andel uden rådgivning",
+                               line=dict(color=COLOURS["main"], width=2), marker=dict(size=5),
                                hovertemplate="Dag %{x:,d}: %{y:.0%} venter stadig<extra></extra>"))
     _base_layout(fig, "Andel uden rådgivning endnu")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
-    # The curve is flat after the last advice; cases open for years would squeeze the rest.
+    # Flat after the last drop; a year of flat line would squeeze the steps that matter.
     drops = [t for (t, s), (_, before) in zip(curve[1:], curve) if s < before]
     if drops:
         fig.update_xaxes(range=[0, max(drops) * 1.5])
     fig.update_xaxes(title_text="Dage fra anmodning")
     fig.update_layout(height=320)
-    note = "Kurven er flad efter den sidste rådgivning; de åbne anmodninger venter stadig." if speed.summary.open else ""
+    note = (f"Kurven vises i trin, der hver samler mindst {speed.n.k} anmodninger, og stopper, hvor færre end "
+            f"{speed.n.k} stadig venter (diskretionering).")
     return Chart(fig, note)

@@ -27,7 +27,7 @@ from PIL import Image, ImageDraw, ImageFont
 from plotly.utils import PlotlyJSONEncoder
 
 import settings
-from analysis.disclosure import HIDDEN_MARK, ProtectedTable, note
+from analysis.protected import HIDDEN_MARK, ProtectedTable, note
 from ui import format as fmt
 from ui.charts import Chart
 from ui.tables import display_frame

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from analysis.disclosure import HIDDEN_MARK, ProtectedValue
+from analysis.protected import HIDDEN_MARK, ProtectedValue
 
 MONTHS = ("jan.", "feb.", "mar.", "apr.", "maj", "jun.", "jul.", "aug.", "sep.", "okt.", "nov.", "dec.")
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")

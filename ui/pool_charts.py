@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from analysis.disclosure import ProtectedTable
+from analysis.protected import ProtectedTable
 from analysis.pool import Effect
 from ui import format as fmt
 from ui.charts import COLOURS, Chart, _base_layout, _hidden_note, _require

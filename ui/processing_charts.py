@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import plotly.graph_objects as go
 import polars as pl
 
-from analysis.disclosure import ProtectedTable
+from analysis.protected import ProtectedTable
 from analysis.processing import STAGES, ProcessingFunnel, ProtectedCurve, ProtectedDistribution
 from ui import format as fmt
 from ui.charts import COLOURS, Chart, _base_layout

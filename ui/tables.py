@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from analysis.disclosure import HIDDEN_MARK, ProtectedTable, note
+from analysis.protected import HIDDEN_MARK, ProtectedTable, note
 from ui import format as fmt
 
 Formatter = Callable[[object], str]

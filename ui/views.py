@@ -10,6 +10,8 @@ import streamlit as st
 LOCAL_BASE = "http://localhost:8501/"  # when the browser has not told us where the app lives
 # The pages' url paths (app.py names them): st.context.url ends with the page being shown.
 PAGE_PATHS = ("overview", "pilot", "processing", "pool", "briefing")
+# Parameters of the pilot's links made before the release (free ranges, municipality sets).
+LEGACY_KEYS = ("fra", "til", "kommune", "koen", "alder")
 
 
 @dataclass(frozen=True)
@@ -60,3 +62,23 @@ def strip_page(url: str) -> str:
     root = url.split("?")[0].split("#")[0].rstrip("/")
     head, _, last = root.rpartition("/")
     return (head if last in PAGE_PATHS else root) + "/"
+
+
+def upgrade_link(query_params, translate) -> list[str]:
+    """Open a link made before the release on the nearest released view.
+
+    `translate(old)` gets the link's old parameters and returns the widget values to set (key ->
+    value) and Danish notes on what changed. The old keys are taken out of the address, and the
+    values are set before the widgets are drawn, so the widgets show (and the address then
+    carries) the released view.
+    """
+    old = {key: query_params.get_all(key) for key in LEGACY_KEYS if key in query_params}
+    if not old:
+        return []
+    values, notes = translate({k: v if len(v) > 1 else v[0] for k, v in old.items()})
+    for key in old:
+        del query_params[key]
+    for key, value in values.items():
+        st.session_state[key] = value
+    return notes
+

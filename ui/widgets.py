@@ -6,7 +6,7 @@ import streamlit as st
 
 from analysis.database import DatasetInfo
 import settings
-from analysis.disclosure import ProtectedTable, ProtectedValue, note, protect_statistic
+from analysis.protected import HIDDEN_MARK, ProtectedTable, ProtectedValue, note
 from ui import format as fmt
 from ui import briefing_document, export, tables, views
 from ui.charts import Chart
@@ -199,30 +199,38 @@ def published_beside(published: ProtectedTable, figure_ids: list[str]) -> None:
         st.markdown("\n".join(f"- {line}" for line in lines))
 
 
-def duration_summary(summary, n: ProtectedValue, open_: ProtectedValue, unit: str, definition: str) -> None:
+def duration_summary(statistics: dict[str, ProtectedValue], n: ProtectedValue, open_: ProtectedValue, unit: str,
+                     definition: str) -> None:
     """Median, quartiles and 90th percentile of a duration (Kaplan–Meier), the closed-only median
-    beside them, and how many are still open; hidden when fewer than k persons."""
-    def stat(x):
-        return protect_statistic(x, summary.n if summary else n.base)
-
+    beside them, and how many are still open, as released: each statistic only with at least k
+    persons on either side of it."""
     def render(v):
         return fmt.MISSING if v is None else f"{fmt.number(v)} {unit}"
 
-    if summary is None:
-        metric_row([("Median", ProtectedValue(None, n.hidden, n.base), render, definition),
-                    ("Åbne (censurerede)", open_, fmt.number)], per_row=3)
-        return
-    quartiles = fmt.MISSING if summary.q1 is None or summary.q3 is None else (
-        f"{fmt.number(summary.q1)}–{fmt.number(summary.q3)} {unit}")
+    q1, q3 = statistics["q1"], statistics["q3"]
+    if q1.hidden or q3.hidden:
+        quartiles = HIDDEN_MARK
+    elif q1.value is None or q3.value is None:
+        quartiles = fmt.MISSING
+    else:
+        quartiles = f"{fmt.number(q1.value)}–{fmt.number(q3.value)} {unit}"
+    both = ProtectedValue(None, q1.hidden or q3.hidden)
     metric_row([
-        ("Median", stat(summary.median), render, definition),
-        ("Kvartiler (25 %–75 %)", stat(summary.q1), lambda v: quartiles),
-        ("90 %-fraktil", stat(summary.p90), render,
+        ("Median", statistics["median"], render, definition),
+        ("Kvartiler (25 %–75 %)", both, lambda v: quartiles),
+        ("90 %-fraktil", statistics["p90"], render,
          "– betyder, at færre end 90 % har fået rådgivning ved datas slutdato."),
-        ("Median, kun afsluttede", stat(summary.naive_median), render,
+        ("Median, kun afsluttede", statistics["naive_median"], render,
          "Hvad medianen ville være, hvis de åbne blev udeladt: den undervurderer ventetiden."),
+        ("Antal", n, fmt.number),
         ("Åbne (censurerede)", open_, fmt.number),
     ], per_row=3)
+
+
+def scope(note: str) -> None:
+    """Say that a section shows another view than the one chosen (where the release holds it)."""
+    if note:
+        st.info(note, icon="ℹ️")
 
 
 def moved_figures(changes, then: int, now: int) -> None:

@@ -3,7 +3,8 @@
 import polars as pl
 import pytest
 
-from analysis.disclosure import ProtectedTable, protect_count, protect_statistic, protect_table
+from analysis.protected import ProtectedTable
+from analysis.disclosure import protect_count, protect_statistic, protect_table
 from ui.tables import csv_bytes, display_frame
 
 

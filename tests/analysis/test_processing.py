@@ -15,7 +15,8 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 import settings
-from analysis import processing, suppression
+from analysis import processing
+from release.disclosure import suppression
 from stats.funnel import binomial_funnel, binomial_position
 from analysis.database import LiveDatabase
 from analysis.processing import CaseFilter

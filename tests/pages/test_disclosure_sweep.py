@@ -16,8 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import settings
-from analysis import suppression
-from analysis.disclosure import HIDDEN_MARK
+from release.disclosure import suppression
+from analysis.protected import HIDDEN_MARK
 from etl.generate import generate
 from etl.load import load
 from tests.pages.runner import run_page
@@ -32,9 +32,11 @@ AREA_GRID = [{}] + [{"region": name} for name in REGIONS.values()]
 # page file -> extra query-parameter combinations (values as the URL carries them)
 PAGE_FILTERS: dict[str, list[dict]] = {
     "pilot.py": [
-        {"koen": "Kvinder"}, {"koen": "Mænd"}, {"alder": "30-39"}, {"alder": "60+"},
+        {"gruppe": "Kvinder"}, {"gruppe": "Mænd"}, {"gruppe": "30-39 år"}, {"gruppe": "60+ år"},
+        {"periode": "2018"}, {"periode": "2019K2"}, {"periode": "2018", "gruppe": "Kvinder"},
+        {"region": "Region Hovedstaden", "periode": "2018"},
+        # links made before the release: free ranges, municipality sets, sex with age band
         {"fra": "2018K1", "til": "2018K4"}, {"fra": "2019K2", "til": "2019K2"},
-        {"region": "Region Hovedstaden", "kommune": ["København", "Frederiksberg"]},
         {"region": "Region Midtjylland", "kommune": ["Aarhus"], "koen": "Kvinder"},
         {"kommune": ["Aarhus", "Odense", "Aalborg"]},
         {"region": "Region Syddanmark", "alder": "40-49", "fra": "2017K3", "til": "2018K2"},

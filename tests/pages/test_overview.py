@@ -6,7 +6,7 @@ import duckdb
 from streamlit.testing.v1 import AppTest
 
 import settings
-from analysis.disclosure import HIDDEN_MARK
+from analysis.protected import HIDDEN_MARK
 
 APP = str(settings.ROOT / "app.py")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from lifelines import KaplanMeierFitter
 from streamlit.testing.v1 import AppTest
 
-from analysis.disclosure import HIDDEN_MARK
+from analysis.protected import HIDDEN_MARK
 from tests.pages.runner import open_page, query
 
 

@@ -8,7 +8,8 @@ from datetime import date
 import polars as pl
 import pytest
 
-from analysis.disclosure import ProtectedTable, protect_count
+from analysis.protected import ProtectedTable
+from analysis.disclosure import protect_count
 from analysis.pool import Effect
 from ui import pool_charts as pc
 

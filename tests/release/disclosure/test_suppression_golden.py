@@ -17,7 +17,7 @@ d around that rectangle: (II,A) = 8+d, (II,C) = 22-d, (III,A) = 17-d, (III,C) = 
 so d lies in [-8, 17] and (II, C) in [5, 30] - worked out by hand, and what attack() must find.
 """
 
-from analysis import suppression
+from release.disclosure import suppression
 
 TABLE = [
     20, 50, 10, 80,
