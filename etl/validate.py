@@ -41,34 +41,35 @@ def _column_checks(table: Table, relation: str, extra_names: list[str]) -> str:
 
     The staging table holds each raw row parsed, in the same order, so a value is unreadable
     exactly where the raw text is there and the parsed value is not; nothing is parsed twice.
+    The rows with any problem are found in one pass over the file (almost always none), and only
+    they are taken apart rule by rule.
     """
-    source = f"{relation} r POSITIONAL JOIN stg_{table.name} s"
-    branches = []
+    branches = []  # (condition on r."raw"/s."parsed", column, value, rule)
     for col in table.columns:
-        q = f'"{col.name}"'
+        raw, parsed = f'"r.{col.name}"', f'"s.{col.name}"'
         if col.required:
-            branches.append(
-                f"SELECT s._rec, '{col.name}' AS column_name, r.{q} AS value, 'value.required' AS rule "
-                f"FROM {source} WHERE s.{q} IS NULL AND rf_clean(r.{q}) IS NULL"
-            )
+            branches.append((f"{parsed} IS NULL AND rf_clean({raw}) IS NULL", col.name, raw, "'value.required'"))
         if col.type != TEXT:
             # A value that cannot be read is reported once: as a CPR number if it looks like one.
-            rule = f"CASE WHEN rf_is_cpr(r.{q}) THEN 'value.cpr' ELSE 'value.{col.type}' END"
-            branches.append(
-                f"SELECT s._rec, '{col.name}', r.{q}, {rule} FROM {source} "
-                f"WHERE s.{q} IS NULL AND r.{q} IS NOT NULL AND rf_clean(r.{q}) IS NOT NULL"
-            )
+            rule = f"CASE WHEN rf_is_cpr({raw}) THEN 'value.cpr' ELSE 'value.{col.type}' END"
+            branches.append((f"{parsed} IS NULL AND {raw} IS NOT NULL AND rf_clean({raw}) IS NOT NULL", col.name, raw,
+                             rule))
         if col is contract.MUNICIPALITY:
-            branches.append(
-                f"SELECT s._rec, '{col.name}', r.{q}, 'value.municipality' FROM {source} "
-                f"WHERE s.{q} NOT IN (SELECT code FROM ref_municipality)"
-            )
+            branches.append((f"{parsed} NOT IN (SELECT code FROM ref_municipality)", col.name, raw,
+                             "'value.municipality'"))
         if col.type in (TEXT, INTEGER):
-            readable = "" if col.type == TEXT else f" AND s.{q} IS NOT NULL"
-            branches.append(f"SELECT s._rec, '{col.name}', r.{q}, 'value.cpr' FROM {source} WHERE rf_is_cpr(r.{q}){readable}")
+            readable = "" if col.type == TEXT else f" AND {parsed} IS NOT NULL"
+            branches.append((f"rf_is_cpr({raw}){readable}", col.name, raw, "'value.cpr'"))
     for name in extra_names:
-        branches.append(f"SELECT rowid, '{name}', \"{name}\", 'value.cpr' FROM {relation} WHERE rf_is_cpr(\"{name}\")")
-    return "\nUNION ALL\n".join(branches)
+        branches.append((f'rf_is_cpr("r.{name}")', name, f'"r.{name}"', "'value.cpr'"))
+    columns = ", ".join([*(f'r."{c.name}" AS "r.{c.name}", s."{c.name}" AS "s.{c.name}"' for c in table.columns),
+                         *(f'r."{n}" AS "r.{n}"' for n in extra_names)])
+    suspects = (f"SELECT s._rec, {columns} FROM {relation} r POSITIONAL JOIN stg_{table.name} s "
+                f"WHERE {' OR '.join(f'({cond})' for cond, *_ in branches)}")
+    rules = "\nUNION ALL\n".join(
+        f"SELECT _rec, '{column}' AS column_name, {value} AS value, {rule} AS rule FROM suspects WHERE {cond}"
+        for cond, column, value, rule in branches)
+    return f"WITH suspects AS MATERIALIZED ({suspects})\n{rules}"
 
 
 def _key_check(table: Table) -> str:

@@ -73,23 +73,27 @@ def _settle_units(ctx: Context, cells: pl.DataFrame, layout: Layout, hidden: lis
 
 def _protect(ctx: Context, declared: CellSet) -> tuple[pl.DataFrame, list, list[bool]]:
     """The released cells, their relations and the hidden mask: the required tables protected
-    together, then each optional table in turn, kept only if the data carry it: it hides no
-    cell shown before it, and at least half of its own cells are shown."""
+    together, then each optional table in turn, released only if the data carry it: it hides no
+    cell shown before it, and at least half of its own cells are shown. A table not released
+    stays as unreleased cells: its counts exist all the same, and an intruder who subtracts shown
+    counts meets them, so the engine protects the small ones."""
     accepted = declared.required()
     cells, equations, hidden = _suppressed(ctx, accepted)
     for table in declared.optional():
+        withheld = table.with_columns(pl.lit(False).alias("released"))
         if not rules.may_carry(table["value"].filter(table["released"]), ctx.k):
+            accepted = [*accepted, withheld]
             continue
         trial_cells, trial_equations, trial_hidden = _suppressed(ctx, [*accepted, table])
         before = dict(zip(_keys(cells), hidden))
         after = dict(zip(_keys(trial_cells), trial_hidden))
-        if any(h and not before.get(key, True) for key, h in after.items()):
-            continue
         own = [after[key] for key, released in zip(_keys(table), table["released"]) if released]
-        if 2 * sum(own) > len(own):
+        if any(h and not before.get(key, True) for key, h in after.items()) or 2 * sum(own) > len(own):
+            accepted = [*accepted, withheld]
             continue
         accepted = [*accepted, table]
         cells, equations, hidden = trial_cells, trial_equations, trial_hidden
+    cells, equations, hidden = _suppressed(ctx, accepted)
     return cells, equations, hidden
 
 

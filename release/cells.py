@@ -59,8 +59,8 @@ DIMENSIONS: dict[str, Category] = {
     "decision": flat("resource_course", "flex_job", "disability_pension", "other"),
 }
 # Breakdowns whose values are nested, not disjoint: "advised within 28 days" lies inside
-# "advised within 35 days", which lies inside all requests.
-THRESHOLDS = {"within": "days"}
+# "advised within 35 days", which lies inside the advised requests (the breakdown value named).
+THRESHOLDS = {"within": ("advice", "advised")}
 
 
 @dataclass(frozen=True)

@@ -74,7 +74,8 @@ class Shown:
 
     def __init__(self, cells: pl.DataFrame, hidden: list[bool]):
         keys = list(zip(*(cells[c].to_list() for c in ("measure", "period", "area", "grp"))))
-        self._cells = {key: (value, h) for key, value, h in zip(keys, cells["value"].to_list(), hidden)}
+        self._cells = {key: (value, h) for key, value, h, released in
+                       zip(keys, cells["value"].to_list(), hidden, cells["released"].to_list()) if released}
         self._rows = {key: i for i, key in enumerate(keys)}
 
     def row(self, measure: str, period: str, area: str, grp: str = "") -> int:
@@ -82,11 +83,11 @@ class Shown:
         return self._rows[(measure, period, area, grp)]
 
     def known(self, measure: str, period: str, area: str, grp: str = "") -> bool:
-        """Whether the cell exists."""
+        """Whether the cell is released (shown or hidden)."""
         return (measure, period, area, grp) in self._cells
 
     def true(self, measure: str, period: str, area: str, grp: str = "") -> int:
-        """The cell's true value (load side only)."""
+        """A released cell's true value (load side only)."""
         return self._cells[(measure, period, area, grp)][0]
 
     def hidden(self, measure: str, period: str, area: str, grp: str = "") -> bool:

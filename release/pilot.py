@@ -122,18 +122,17 @@ class Pilot:
             self._channel_cells(cells)
 
     def _within_cells(self) -> dict[tuple[str, str, str], pl.DataFrame]:
-        """Requests advised within each day of the ladder, per speed view, up to the last day
-        with at least k requests still waiting after it (the curve ends there)."""
+        """Requests advised within each day of the ladder, per speed view. Every view counts every
+        day, so the views add up (women and men to all, regions to the country) and an intruder
+        subtracting them meets cells the engine knows; a day is released only while at least k
+        requests are still waiting after it (the curve ends there)."""
         out = {}
         for period, area, grp in self.speed_views():
-            rows = []
             view = self._in_view(period, area, grp)
             days, advised = view["days"].to_list(), view["advised"].to_list()
-            for t in LADDER:
-                if sum(d > t for d in days) < self.ctx.k:
-                    break
-                within = sum(a and d <= t for a, d in zip(advised, days))
-                rows.append(("requests", period, area, _with(grp, within=str(t)), within, True))
+            rows = [("requests", period, area, _with(grp, within=str(t)),
+                     sum(a and d <= t for a, d in zip(advised, days)),
+                     sum(d > t for d in days) >= self.ctx.k) for t in LADDER]
             out[(period, area, grp)] = pl.DataFrame(
                 rows, schema={"measure": pl.String, "period": pl.String, "area": pl.String, "grp": pl.String,
                               "value": pl.Int64, "released": pl.Boolean}, orient="row")

@@ -56,10 +56,12 @@ def relate(cells: pl.DataFrame, periods: Catalogue, areas: Areas) -> tuple[pl.Da
             equation([(measure, period, area, c) for c in children], i)
         for dim, value, rest in _thresholds(grp):
             by_threshold[(measure, period, area, rest, dim)].append((value, i))
-    # Events nested by a threshold: within t1 < within t2 < ... < everyone.
-    for (measure, period, area, rest, _dim), members in by_threshold.items():
+    # Events nested by a threshold: within t1 < within t2 < ... < the value they lie in (advised).
+    for (measure, period, area, rest, dim), members in by_threshold.items():
         chain = [i for _, i in sorted(members)]
-        outer = index.get((measure, period, area, rest))
+        within_dim, within_value = THRESHOLDS[dim]
+        outer = index.get((measure, period, area, group_key(**parse_group(rest), **{within_dim: within_value})),
+                          index.get((measure, period, area, rest)))
         nested.extend(zip(chain, chain[1:] + ([outer] if outer is not None else [])))
     # Stocks nested by period: each period inside the smallest periods that contain it.
     for (measure, area, grp), pids in by_group.items():

@@ -67,7 +67,8 @@ def test_nested_stocks_and_thresholds_get_a_difference_cell():
     ])
     out, equations = relate(cells, CAT, AREAS)
     differences = out.filter(~pl.col("released"))
-    # day < quarter < year, and within 7 < within 14 < all: four differences, each inner + d = outer
+    # day < quarter < year, and within 7 < within 14 < all (no advised cell here): four
+    # differences, each inner + d = outer
     assert sorted(differences["value"].to_list()) == [3, 3, 4, 47]
     keys = list(zip(out["measure"], out["period"], out["area"], out["grp"]))
     for parts, total in equations:
