@@ -8,7 +8,7 @@ DEFAULT_DATASET := data/raw/default
 SEED ?= 2017
 PORT ?= 8501
 
-.PHONY: run test data bench lock install clean
+.PHONY: run test test-all data bench lock install clean
 
 install: $(STAMP)
 
@@ -36,6 +36,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Every test, the slow ones too (more data, more filters; see the `slow` marker).
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -m ""
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

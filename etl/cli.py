@@ -11,7 +11,7 @@ from pathlib import Path
 
 import settings
 from etl.problems import InvalidInput
-from release.disclosure.certify import CertificationFailed
+from release import CertificationFailed
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNCERTIFIED = 0, 1, 2, 3
 
@@ -139,7 +139,12 @@ def _certificate_line(c: dict) -> str:
             f"{_dk(c['hidden_cells'])} skjult, {_dk(c['unreleased_cells'])} ikke udgivne, "
             f"{_dk(c['relations'])} relationer; angriberen med hele udgivelsen kan ikke indsnævre nogen "
             f"beskyttet celle under {c['k']} ({narrowest}); {_dk(c['linear_programs'])} lineære programmer, "
-            f"{c['suppression_seconds'] + c['attack_seconds']:.1f} s.")
+            f"{_dk_seconds(c['suppression_seconds'] + c['attack_seconds'])} s.")
+
+
+def _dk_seconds(x: float) -> str:
+    """Seconds the Danish way: '2,6'."""
+    return f"{x:.1f}".replace(".", ",")
 
 
 def _dk(n: int) -> str:

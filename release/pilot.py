@@ -20,15 +20,13 @@ from stats.intervals import poisson_rate, proportion
 from stats.survival import kaplan_meier, survival_at
 
 # Days from request to advice at which the curve may have a point: weekly for a quarter, then
-# monthly and yearly. Points where a step would cover fewer than k requests are hidden by the
-# engine like any other cell, so the steps pool themselves.
+# monthly and yearly. A point is the cell "advised within t days"; where a step would cover fewer
+# than k requests the engine hides a cell like any other, so the steps pool themselves.
 LADDER = (7, 14, 21, 28, 35, 42, 49, 56, 63, 70, 77, 84, 91, 120, 150, 182, 273, 365, 548, 730)
 GROUPS = ("", *(group_key(sex=s) for s in ("F", "M")),
           *(group_key(age=a) for a in ("16-29", "30-39", "40-49", "50-59", "60+")))
 FLOW_TOTALS = [("dialogue",), ("advice",), ("advice^",)]
 FLOW_BY_OFFER = [("offer",), ("offer", "dialogue"), ("offer", "advice^"), ("offer", "advice")]
-EARLY, CONCRETE = group_key(context="early_clarification"), group_key(context="concrete_offer")
-OPEN, ADVISED = group_key(advice="open"), group_key(advice="advised")
 
 
 class Pilot:

@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from lifelines import KaplanMeierFitter
-from lifelines.exceptions import ApproximationWarning
 from scipy.stats import norm
 
 from stats.intervals import Interval, _EMPTY, _check_level
@@ -31,8 +29,12 @@ class DurationSummary:
     naive_median: float | None  # median of closed units only (what dropping open ones would say)
 
 
-def _fit(durations: Sequence[float], observed: Sequence[bool]) -> KaplanMeierFitter | None:
-    """A Kaplan–Meier fit of the durations, or None for empty input; ValueError for bad input."""
+def _fit(durations: Sequence[float], observed: Sequence[bool]):
+    """A Kaplan–Meier fit of the durations (lifelines), or None for empty input; ValueError for
+    bad input."""
+    # lifelines takes seconds to import: only the callers that need its fitter pay for it.
+    from lifelines import KaplanMeierFitter
+
     if len(durations) != len(observed):
         raise ValueError(f"durations ({len(durations)}) and observed ({len(observed)}) differ in length")
     if len(durations) == 0:
@@ -43,11 +45,13 @@ def _fit(durations: Sequence[float], observed: Sequence[bool]) -> KaplanMeierFit
     return KaplanMeierFitter().fit(times, event_observed=np.asarray(observed, dtype=bool))
 
 
-def _quantile(fitter: KaplanMeierFitter, q: float) -> float | None:
+def _quantile(fitter, q: float) -> float | None:
     """Time by which a share q of units have had the event; None when the curve never gets there."""
     # lifelines' percentile(p) is the first time survival <= p, and survival is 1 - the share that
     # has had the event. It warns that it reads survival_function_ rather than a finer timeline,
     # but the KM estimate is a step function that only changes at observed times, so it is exact.
+    from lifelines.exceptions import ApproximationWarning
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ApproximationWarning)
         time = float(fitter.percentile(1.0 - q))

@@ -140,7 +140,7 @@ def suppress(
             return mask
         cells, eqs = _component(layout, members, mask, pending[0])
         group = _Group(vals, layout, mask, cells, eqs)
-        group.spread_all([c for c in cells if is_target(c) and c not in proven])
+        group.spread_all([c for c in cells if is_target(c) and c not in proven], margin)
         changed = False
         for cell in (c for c in cells if is_target(c) and c not in proven):
             if group.wide(cell, margin):
@@ -225,7 +225,7 @@ def prove(
             continue
         cells, eqs = _component(layout, members, mask, cell)
         group = _Group(vals, layout, mask, cells, eqs, floor)
-        group.spread_all([c for c in cells if c in target_set])
+        group.spread_all([c for c in cells if c in target_set], margin)
         for c in cells:
             groups[c] = group
         for c in (c for c in cells if c in target_set):
@@ -437,6 +437,10 @@ class _Group:
         lp.a_matrix_.value_ = matrix.data
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
+        # Only the objective changes from one solve to the next, so the last basis stays feasible:
+        # primal simplex goes on from it, where presolve or the dual simplex would start over.
+        self.highs.setOptionValue("presolve", "off")
+        self.highs.setOptionValue("simplex_strategy", 4)
         self.highs.passModel(lp)
         self.exact: dict[int, list[float | None]] = {}
 
@@ -483,26 +487,38 @@ class _Group:
         j = self.column[cell]
         return math.inf if self.unbounded[j] else _snap(float(self.high[j] - self.low[j]))
 
-    def spread_all(self, targets: list[int]) -> None:
-        """Push every target up at once, then down: two feasible points that often prove most
-        targets wide enough before any is solved on its own."""
+    def spread_all(self, targets: list[int], margin: float) -> None:
+        """Push every target up at once, then down, then along a few mixed directions: feasible
+        points that often prove most targets wide enough before any is solved on its own."""
         if self.free or self.swept or len(targets) < 3:
             return
         self.swept = True
-        columns = [self.column[c] for c in targets]
-        for sign in (-1.0, 1.0):
-            h = self.highs
-            for j in columns:
-                h.changeColCost(j, sign)
-            h.run()
-            self.solved += 1
-            status = h.getModelStatus()
-            if status == highspy.HighsModelStatus.kOptimal:
-                x = np.asarray(h.getSolution().col_value)
-                self.low = np.minimum(self.low, x)
-                self.high = np.maximum(self.high, x)
-            for j in columns:
-                h.changeColCost(j, 0.0)
+        rng = np.random.default_rng(len(targets))
+        directions = [np.full(len(targets), -1.0), np.full(len(targets), 1.0)]
+        for round_ in range(6):
+            if round_ < len(directions):
+                weights = directions[round_]
+            else:
+                open_ = [i for i, c in enumerate(targets) if self.spread(c) < margin - _SNAP]
+                if len(open_) < 8:
+                    return
+                weights = np.zeros(len(targets))
+                weights[open_] = rng.choice([-1.0, 1.0], size=len(open_))
+            self._solve_along([self.column[c] for c in targets], weights)
+
+    def _solve_along(self, columns: list[int], weights: np.ndarray) -> None:
+        """One LP minimising sum(weights * x) over the group; its optimum widens the spreads."""
+        h = self.highs
+        for j, w in zip(columns, weights):
+            h.changeColCost(j, float(w))
+        h.run()
+        self.solved += 1
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            x = np.asarray(h.getSolution().col_value)
+            self.low = np.minimum(self.low, x)
+            self.high = np.maximum(self.high, x)
+        for j in columns:
+            h.changeColCost(j, 0.0)
 
     def wide(self, cell: int, margin: float) -> bool:
         """Whether the cell's interval is at least `margin` wide (solving as little as possible)."""

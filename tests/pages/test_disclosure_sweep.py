@@ -73,7 +73,8 @@ def _synthetic_db(tmp_path_factory, scale: float) -> Path:
     return db
 
 
-@pytest.fixture(scope="module", params=[0.004, 0.1], ids=["scale-0.004", "scale-0.1"])
+@pytest.fixture(scope="module", params=[pytest.param(0.004, marks=pytest.mark.slow), 0.1],
+                ids=["scale-0.004", "scale-0.1"])
 def sweep_db(request, tmp_path_factory) -> Path:
     """Synthetic data so small that many region-by-period cells hold 1 to 4 persons."""
     return _synthetic_db(tmp_path_factory, request.param)

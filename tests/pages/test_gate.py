@@ -44,3 +44,16 @@ def test_widgets_refuse_unprotected_data():
     with pytest.raises(TypeError):
         charts.persons_in_course_trend(pl.DataFrame({"quarter_end": [], "persons_in_course": []}), pl.DataFrame(), (None, None))
     assert protect_count(3).hidden and protect_table(pl.DataFrame({"n": [3]}), counts=["n"]).any_hidden
+
+
+def test_no_python_callbacks_inside_polars_on_the_app_side():
+    # A Python function inside a Polars expression deadlocked the server under Streamlit's script
+    # threads (eight sessions at once): the app side computes such columns with expressions.
+    callbacks = {"map_elements", "map_batches", "map_rows", "apply", "map_groups"}
+    found = []
+    for folder in ("analysis", "ui", "pages"):
+        for path in (settings.ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Attribute) and node.attr in callbacks:
+                    found.append(f"{path.relative_to(settings.ROOT)}:{node.lineno} .{node.attr}")
+    assert not found, found
