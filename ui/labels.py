@@ -94,7 +94,7 @@ PILOT_DEFINITIONS = {
     "pilot_other_channels": (
         "Andre måder, kommunerne brugte sundhedsfaglig viden på, pr. kvartal (tabellen "
         "health_advice_channels): sparring med sundhedskoordinatoren og inddragelse af egen læge. "
-        "Følger område og periode, men ikke køn og alder, som tabellen ikke har."
+        "Følger området; alle kvartaler i tabellen vises, og køn og alder har tabellen ikke."
     ),
 }
 
