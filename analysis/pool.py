@@ -33,7 +33,6 @@ from scipy import stats as scipy_stats
 
 import settings
 from stats.intervals import Interval, proportion
-from stats.survival import kaplan_meier_summary
 from analysis.database import LiveDatabase
 from analysis.protected import NATIONAL, ProtectedTable, ProtectedValue, public_table, public_value
 from analysis.disclosure import protect_count

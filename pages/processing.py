@@ -1,6 +1,5 @@
 """Sagsbehandlingstider: how long each stage of a case takes, open cases counted, over time and where."""
 
-from datetime import date
 
 import streamlit as st
 

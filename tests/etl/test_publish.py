@@ -18,7 +18,7 @@ import settings
 from analysis.database import LiveDatabase
 from etl.load import load
 from etl.publish import Store
-from tests.fixtures import CASE_COLUMNS, CASES, write_dataset
+from tests.fixtures import CASES, write_dataset
 
 ROOT = Path(settings.ROOT)
 

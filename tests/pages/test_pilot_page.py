@@ -5,22 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-import pytest
 from streamlit.testing.v1 import AppTest
 
 import settings
 from analysis.protected import HIDDEN_MARK
 from etl.load import load
-from tests.pilot_fixture import write_pilot_dataset
 from tests.pages.runner import open_page
-
-
-@pytest.fixture(scope="module")
-def pilot_db(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("pilot-page")
-    db = base / "rf.duckdb"
-    load([write_pilot_dataset(base / "in")], db)
-    return db
 
 
 def run(db: Path, monkeypatch, params: dict | None = None) -> AppTest:

@@ -20,14 +20,6 @@ from tests.pilot_fixture import write_pilot_dataset
 WINDOW = "2017K3-2019K2"
 
 
-@pytest.fixture(scope="module")
-def pilot_db(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("release")
-    db = base / "rf.duckdb"
-    load([write_pilot_dataset(base / "in")], db)
-    return db
-
-
 def sql(db: Path, query: str, params: dict | None = None) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:

@@ -10,7 +10,6 @@ from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 from scipy.stats import norm
 
-from stats.intervals import Interval
 from stats.survival import (
     DurationSummary,
     kaplan_meier,

@@ -10,7 +10,6 @@ import pytest
 
 from analysis import overview, processing
 from analysis.database import LiveDatabase
-from analysis.protected import ProtectedTable
 from analysis.processing import CaseFilter
 from etl.load import load
 from tests.processing_fixture import AARHUS, FREDERIKSBERG, VIEW, write_processing_dataset

@@ -1,2 +1,0 @@
--- Published figures with their sources.
-select * from ref_published_figures order by period_start, figure_id
