@@ -38,9 +38,9 @@ def build(con: duckdb.DuckDBPyConnection, k: int) -> Certificate:
     cells, equations, hidden = _protect(ctx, declared)
     layout = Layout(cells.height, tuple(equations))
     shown = Shown(cells, hidden)
-    zeros = [shown.row(*key) for theme in themes for key in getattr(theme, "pinning_zeros", lambda s: [])(shown)]
+    zeros = {shown.row(*key) for theme in themes for key in theme.pinning_zeros(shown)}
     if zeros:
-        initial = [h or i in set(zeros) for i, h in enumerate(hidden)]
+        initial = [h or i in zeros for i, h in enumerate(hidden)]
         hidden = suppress(cells["value"].to_list(), layout, k=ctx.k, hidden=initial,
                           released=cells["released"].to_list(), cost=_costs(ctx, cells))
         shown = Shown(cells, hidden)

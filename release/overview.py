@@ -53,6 +53,10 @@ class Overview:
         requests = ctx.frame("pilot_requests").select("quarter", "municipality", pl.lit(1, dtype=pl.Int64).alias("n"))
         cells.add(counted(requests, "requests", [self.window], areas, ["country", "region"], [()]))
 
+    def pinning_zeros(self, shown: Shown) -> list[tuple[str, str, str, str]]:
+        """Zeros to hide beside a count of units: the overview releases no such count itself."""
+        return []
+
     def tables(self, shown: Shown) -> dict[str, pl.DataFrame]:
         """The public facts: grants per area (public decisions about municipalities), published
         figures with their sources, and the events to mark on time axes."""
