@@ -45,6 +45,16 @@ here = views.view(
     {"periode": periods[period], "region": regions.get(region), "gruppe": groups[group] if group else None},
     {"Periode": periods[period], "Område": regions.get(region, "Hele landet"), "Gruppe": groups[group]},
 )
+
+
+def shown_as(section: pilot.PilotView) -> views.View:
+    """The link back to the chosen view, with the filters of what a section actually shows (the
+    nearest released view where the chosen one is not released): a download says what it holds."""
+    return views.View(here.page, here.params, (
+        ("Periode", periods.get(section.period, section.period)),
+        ("Område", regions.get(section.area, "Hele landet")), ("Gruppe", groups[section.group])))
+
+
 source = f"Indlæste data, dataversion {info.version}"
 
 st.subheader("Hovedtal")
@@ -71,26 +81,26 @@ st.subheader("Over tid")
 quarterly, note = session.cached(pilot.section_view, view, "quarters")
 widgets.scope(note)
 widgets.chart(session.cached_chart(charts.pilot_requests_by_quarter, (pilot.by_quarter, quarterly), (overview.events,)),
-              D["pilot_requests"], download="forsoeg_anmodninger_kvartal", info=info, view=here)
+              D["pilot_requests"], download="forsoeg_anmodninger_kvartal", info=info, view=shown_as(quarterly))
 
 st.subheader("Hvor")
 by_region, note = session.cached(pilot.section_view, view, "regions")
 widgets.scope(note)
 st.caption("Fordelingen på regioner følger den valgte periode; kommunerne vises for hele forsøget.")
 widgets.chart(session.cached_chart(charts.uptake_by_region, (pilot.by_region, by_region)), D["pilot_uptake"],
-              download="forsoeg_regioner", info=info, view=here)
+              download="forsoeg_regioner", info=info, view=shown_as(by_region))
 widgets.table(
     session.cached(pilot.by_region, by_region),
     {"name": "Område", "requests": "Anmodninger", "courses": "Forløb", "rate": "Pr. 1.000 forløb",
      "rate_lower": "95 % nedre", "rate_upper": "95 % øvre"},
     {"rate": lambda v: fmt.number(v, 2), "rate_lower": lambda v: fmt.number(v, 2),
      "rate_upper": lambda v: fmt.number(v, 2)},
-    download="forsoeg_anmodninger_region", source=source, info=info, view=here,
+    download="forsoeg_anmodninger_region", source=source, info=info, view=shown_as(by_region),
 )
 st.markdown("**Kommunerne, hele forsøget**")
 funnel = session.cached(pilot.funnel)
 widgets.chart(session.cached_chart(charts.pilot_funnel, (pilot.funnel,)), D["pilot_funnel"],
-              download="forsoeg_tragt", info=info, view=here)
+              download="forsoeg_tragt", info=info, view=shown_as(pilot.PilotView(session.cached(pilot.window).id)))
 outside = funnel.points.frame.filter(funnel.points.frame["position"].is_in(["above_998", "below_998"]))
 if outside.height:
     st.caption("Uden for 99,8 %-grænserne: " + ", ".join(outside["name"].to_list()) + ".")
@@ -100,13 +110,13 @@ flow_view, note = session.cached(pilot.section_view, view, "flow")
 widgets.scope(note)
 flow = session.cached(pilot.flow, flow_view)
 widgets.chart(session.cached_chart(charts.pilot_flow, (pilot.flow, flow_view)), D["pilot_flow"],
-              download="forsoeg_forloeb", info=info, view=here)
+              download="forsoeg_forloeb", info=info, view=shown_as(flow_view))
 widgets.table(
     flow,
     {"offer_type": "Tilbudstype", "requests": "Anmodninger", "dialogue": "Dialogmøde", "advice": "Rådgivning",
      **{o: labels.OUTCOME[o] for o in pilot.OUTCOMES}, "open": "Åbne"},
     {"offer_type": labels.OFFER_TYPE.get},
-    download="forsoeg_forloeb_af_anmodninger", source=source, info=info, view=here,
+    download="forsoeg_forloeb_af_anmodninger", source=source, info=info, view=shown_as(flow_view),
 )
 if flow.frame.height == 1:
     st.caption("Fordelingen på tilbudstyper udgives ikke for dette datasæt: de fleste tal ville være under 5.")
@@ -118,7 +128,7 @@ speed = session.cached(pilot.speed, speed_view)
 widgets.duration_summary(speed.statistics, speed.n, speed.open, "dage", D["pilot_days_to_advice"])
 if len(speed.curve) > 1:
     widgets.chart(session.cached_chart(charts.days_to_advice_curve, (pilot.speed, speed_view)),
-                  download="forsoeg_dage_til_raadgivning", info=info, view=here)
+                  download="forsoeg_dage_til_raadgivning", info=info, view=shown_as(speed_view))
 
 st.subheader("Andre kanaler til sundhedsfaglig viden")
 channels_view, note = session.cached(pilot.section_view, view, "channels")
@@ -134,6 +144,6 @@ else:
         {"quarter_start": "Kvartal", "requests": "Anmodninger i forsøget",
          "coordinator_sparring": "Sparring med sundhedskoordinator", "gp_involvement": "Praktiserende læge"},
         {"quarter_start": fmt.quarter},
-        download="forsoeg_andre_kanaler", source=source, info=info, view=here,
+        download="forsoeg_andre_kanaler", source=source, info=info, view=shown_as(channels_view),
     )
     st.caption(D["pilot_other_channels"] + " Anmodninger i forsøget vises kun for forsøgets kvartaler (– uden for).")
