@@ -42,7 +42,7 @@ def build(con: duckdb.DuckDBPyConnection, k: int) -> Certificate:
     if zeros:
         initial = [h or i in zeros for i, h in enumerate(hidden)]
         hidden = suppress(cells["value"].to_list(), layout, k=ctx.k, hidden=initial,
-                          released=cells["released"].to_list(), cost=_costs(ctx, cells))
+                          released=cells["released"].to_list(), cost=_costs(ctx, cells), local=True)
         shown = Shown(cells, hidden)
     suppressed = time.perf_counter() - started
     tables: dict[str, list[pl.DataFrame]] = {}
@@ -101,7 +101,7 @@ def _suppressed(ctx: Context, tables: list[pl.DataFrame]) -> tuple[pl.DataFrame,
     """These tables' cells with their relations, protected by the one engine."""
     cells, equations = relate(merged(tables), ctx.periods, ctx.areas)
     hidden = suppress(cells["value"].to_list(), Layout(cells.height, tuple(equations)), k=ctx.k,
-                      released=cells["released"].to_list(), cost=_costs(ctx, cells))
+                      released=cells["released"].to_list(), cost=_costs(ctx, cells), local=True)
     return cells, equations, hidden
 
 

@@ -24,6 +24,7 @@ warm-started from one objective to the next.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from scipy.sparse import csc_matrix
 
 # LP solutions are floats; anything this close to a whole number is that number.
 _SNAP = 1e-6
+# Groups of linked hidden cells larger than this gain cells in batches (see suppress).
+BATCH_FROM = 64
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,7 @@ def suppress(
     hidden: Sequence[bool] | None = None,
     released: Sequence[bool] | None = None,
     cost: Sequence[int] | None = None,
+    local: bool = False,
 ) -> list[bool]:
     """Primary plus secondary suppression; returns the hidden mask (same length as values).
 
@@ -114,6 +118,10 @@ def suppress(
     costs the reader (default: all alike): among cells that would protect as well, the cheapest
     is hidden. Protected cells (see protected_cells) end with intervals at least `margin`
     (default k) wide, unless every cell linked to one is hidden already. margin defaults to k.
+    With `local`, among cells of equal cost the one that leaves the fewest equations with a single
+    hidden cell goes first, even a total before a part: in many linked tables (periods inside
+    periods, areas inside areas, breakdowns) the suppression then stays where it started instead
+    of spreading cell by cell.
     """
     vals = _validated(values, layout)
     if k < 1:
@@ -132,31 +140,48 @@ def suppress(
     def is_target(i: int) -> bool:
         return (mask[i] and shown_ok[i]) or (not shown_ok[i] and 1 <= vals[i] <= k - 1)
 
-    _close(vals, layout, mask, margin, is_target, costs)
+    work = (lambda m: _new_work(m, layout, members, mask)) if local else (lambda m: 0)
+    _close(vals, layout, mask, margin, is_target, costs, members, work)
+    # Hiding a cell only adds targets (the cell itself, when released): keep them as a set.
+    targets = {i for i in range(layout.size) if is_target(i)}
     proven: set[int] = set()
     while True:
-        pending = [i for i in range(layout.size) if is_target(i) and i not in proven]
+        pending = targets - proven
         if not pending:
             return mask
-        cells, eqs = _component(layout, members, mask, pending[0])
+        cells, eqs = _component(layout, members, mask, min(pending))
         group = _Group(vals, layout, mask, cells, eqs)
         group.spread_all([c for c in cells if is_target(c) and c not in proven], margin)
-        changed = False
+        added: list[int] = []
+        # A small group is solved again after each cell it gains (the fewest cells hidden); a
+        # large one gains a cell for each narrow target of one pass, then is solved again: a cell
+        # proven wide stays wide however many more are hidden, and rebuilding a large model for
+        # every cell would take the load minutes.
+        batch = len(cells) > BATCH_FROM
+        touched: set[int] = set()  # equations of the cells gained in this pass
         for cell in (c for c in cells if is_target(c) and c not in proven):
+            if batch and touched.intersection(members[cell]):
+                continue  # a cell gained next to it may be enough: solve again first
             if group.wide(cell, margin):
                 proven.add(cell)
                 continue
-            extra = _binding_candidate(vals, layout, mask, group.binding(cell), costs, margin)
+            if batch and touched.intersection(group.binding(cell)):
+                continue
+            extra = _binding_candidate(vals, layout, mask, group.binding(cell), costs, margin, work)
             if extra is None:
                 extra = _widening_candidate(vals, layout, members, mask, cell, costs)
             if extra is None:  # every cell linked to this one is hidden: nothing more can be done
                 proven.add(cell)
                 continue
             mask[extra] = True
-            _close(vals, layout, mask, margin, is_target, costs)
-            changed = True
-            break  # the group has grown: solve it again
-        if not changed:
+            added.append(extra)
+            touched.update(members[extra])
+            if not batch:
+                break  # the group has grown: solve it again
+        if added:
+            added += _close(vals, layout, mask, margin, is_target, costs, members, work, added)
+            targets.update(c for c in added if is_target(c))
+        else:
             proven.update(c for c in cells if is_target(c))
 
 
@@ -285,23 +310,31 @@ def _memberships(layout: Layout) -> list[list[int]]:
 # --- no equation with exactly one hidden protected cell --------------------------------------------
 
 
-def _close(vals: list[int], layout: Layout, mask: list[bool], margin: int, is_target, costs: list[int]) -> None:
-    """Hide cells until no equation has exactly one hidden member that must be protected (in place).
+def _close(vals: list[int], layout: Layout, mask: list[bool], margin: int, is_target, costs: list[int],
+           members: list[list[int]], work, changed: list[int] | None = None) -> list[int]:
+    """Hide cells until no equation has exactly one hidden member that must be protected (in
+    place); returns the cells it hid. Looks at every equation, or only at those of the `changed`
+    cells (and of the cells it hides on the way).
 
     An equation whose only hidden member is an unreleased cell that needs no protection (a large
     difference) may stay so: that cell's value is then known, and it may be.
     """
-    changed = True
-    while changed:
-        changed = False
-        for parts, total in layout.equations:
-            members = (*parts, total)
-            hidden = [m for m in members if mask[m]]
-            if len(hidden) == 1 and is_target(hidden[0]):
-                extra = _complement(vals, parts, total, mask, margin, costs)
-                if extra is not None:
-                    mask[extra] = True
-                    changed = True
+    # Equations in order (a heap), as a sweep over the whole layout would meet them.
+    queue = list(range(len(layout.equations))) if changed is None else sorted({e for c in changed for e in members[c]})
+    added: list[int] = []
+    while queue:
+        e = heapq.heappop(queue)
+        parts, total = layout.equations[e]
+        members_ = (*parts, total)
+        hidden = [m for m in members_ if mask[m]]
+        if len(hidden) == 1 and is_target(hidden[0]):
+            extra = _complement(vals, parts, total, mask, margin, costs, work)
+            if extra is not None:
+                mask[extra] = True
+                added.append(extra)
+                for f in members[extra]:
+                    heapq.heappush(queue, f)
+    return added
 
 
 def _tier(value: int, is_total: bool) -> int:
@@ -313,22 +346,31 @@ def _tier(value: int, is_total: bool) -> int:
     return (2 if is_total else 0) + (1 if value == 0 else 0)
 
 
+def _new_work(m: int, layout: Layout, members: list[list[int]], mask: list[bool]) -> int:
+    """Equations in which hiding `m` would leave it the only hidden member: each will need one
+    more hidden cell. Hiding where others are hidden already keeps the suppression local."""
+    return sum(1 for e in members[m]
+               if not any(mask[x] for x in (*layout.equations[e][0], layout.equations[e][1]) if x != m))
+
+
 def _complement(vals: list[int], parts: tuple[int, ...], total: int, mask: list[bool], margin: int,
-                costs: list[int]) -> int | None:
+                costs: list[int], work) -> int | None:
     """The shown member of an equation to hide next to its single hidden one."""
 
     def key(m: int) -> tuple:
         v = vals[m]
-        # The cheapest cell to lose first; then the smallest cell that alone gives `margin` of
-        # slack; if no cell is that large, the largest gives the most slack.
+        # The cheapest cell to lose first; then (with `local`) the one that leaves the fewest
+        # equations with a single hidden cell; a part before a total; then the smallest cell that alone gives
+        # `margin` of slack; if no cell is that large, the largest gives the most slack.
         size_rank = (0, v) if v >= margin else (1, -v)
-        return (costs[m], _tier(v, m == total), *size_rank, m)
+        return (costs[m], work(m), _tier(v, m == total), *size_rank, m)
 
     shown = [m for m in (*parts, total) if not mask[m]]
     return min(shown, key=key) if shown else None
 
 
-def _binding_candidate(vals, layout, mask, equations: list[int], costs: list[int], margin: int) -> int | None:
+def _binding_candidate(vals, layout, mask, equations: list[int], costs: list[int], margin: int,
+                       work) -> int | None:
     """The cheapest shown member of the equations that hold a cell's interval in, then a part
     before a total, then the smallest value that alone gives `margin` of slack (or, if none
     does, the largest)."""
@@ -338,7 +380,7 @@ def _binding_candidate(vals, layout, mask, equations: list[int], costs: list[int
         for m in (*parts, total):
             if not mask[m]:
                 v = vals[m]
-                key = (costs[m], _tier(v, m == total), *((0, v) if v >= margin else (1, -v)), m)
+                key = (costs[m], work(m), _tier(v, m == total), *((0, v) if v >= margin else (1, -v)), m)
                 best = key if best is None or key < best else best
     return None if best is None else best[-1]
 

@@ -125,15 +125,28 @@ def test_one_way_row_with_hidden_total_is_unbounded():
 
 
 def test_hierarchy_cascades_from_a_region_to_the_nation():
-    # municipalities 10, 6, 20 in region A (36); 2, 0 in region B (2); nation 38.
-    # 2 is hidden, and so is region B (also 2); then the nation's equation needs region A hidden
-    # too; then region A's equation needs its smallest cell >= 5 (6). The zero stays shown.
+    # municipalities 10, 6, 20 in region A (36); 2, 0 in region B (2); nation 38, costing what a
+    # release costs them (the nation most). 2 is hidden, and so is region B (also 2); then the
+    # nation's equation needs region A hidden too; then region A's equation needs its smallest
+    # cell >= 5 (6). The zero stays shown.
     layout = hierarchy_layout({5: [0, 1, 2], 6: [3, 4], 7: [5, 6]}, 8)
     values = [10, 6, 20, 2, 0, 36, 2, 38]
-    mask = suppress(values, layout)
+    mask = suppress(values, layout, cost=[1, 1, 1, 1, 1, 2, 2, 3])
     assert hidden_cells(mask) == [1, 3, 5, 6]
     # By hand: x3 = x6 (x4 = 0 is shown), x5 + x6 = 38, x5 = 10 + x1 + 20 >= 30, so x6 <= 8.
     assert attack(values, layout, mask) == {1: (0.0, 8.0), 3: (0.0, 8.0), 5: (30.0, 38.0), 6: (0.0, 8.0)}
+
+
+def test_local_suppression_hides_where_no_new_equation_opens():
+    # The same hierarchy at equal costs, suppressed locally: hiding the nation's total leaves no
+    # equation with a single hidden cell, where region A would need one of its municipalities
+    # too: three cells hidden instead of four, each unbounded above.
+    layout = hierarchy_layout({5: [0, 1, 2], 6: [3, 4], 7: [5, 6]}, 8)
+    values = [10, 6, 20, 2, 0, 36, 2, 38]
+    assert hidden_cells(suppress(values, layout)) == [1, 3, 5, 6]
+    mask = suppress(values, layout, local=True)
+    assert hidden_cells(mask) == [3, 6, 7]
+    assert attack(values, layout, mask) == {3: (0.0, math.inf), 6: (0.0, math.inf), 7: (36.0, math.inf)}
 
 
 # --- hand-worked two-way attacks --------------------------------------------------------------
@@ -189,18 +202,17 @@ def test_attack_pins_a_single_hidden_cell():
 
 
 def test_widening_reaches_beyond_a_cells_own_equations():
-    # interior [[0, 0, 20], [2, 2, 1]], margin 9. Cells 0, 2..9 hidden still hold cell 4 (value 2)
-    # to [0, 4]; all members of its row and column are hidden, so a cell further out is hidden:
-    # the largest shown part of the next equations, column total 21 (cell 10). Every hidden cell
-    # is protected, so the zero in the first row (cell 1) goes too: with it shown, the hidden
-    # zero beside it (cell 0) would be held to [0, 0] by the row total 20 and the shown 20.
+    # interior [[0, 0, 20], [2, 2, 1]], margin 9. Cells 0, 2..9 hidden from the start hold cell 4
+    # (value 2) to [0, 4]; all members of its row and column are hidden, so a cell further out is
+    # hidden: the largest shown part of the next equations, column total 21 (cell 10), which also
+    # frees the hidden zero (cell 0) beside the shown one.
     values = with_margins([[0, 0, 20], [2, 2, 1]])
     layout = two_way_layout(2, 3)
     before = [i in (0, 2, 3, 4, 5, 6, 7, 8, 9) for i in range(12)]
     assert attack(values, layout, before)[4] == (0.0, 4.0)
-    mask = suppress(values, layout, margin=9)
-    assert hidden_cells(mask) == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-    assert attack(values, layout, mask) == {i: (0.0, 25.0) for i in range(11)}
+    mask = suppress(values, layout, margin=9, hidden=before)
+    assert hidden_cells(mask) == [0, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+    assert attack(values, layout, mask) == {i: (0.0, 25.0) for i in [0, *range(2, 11)]}
 
 
 # --- golden: sdcTable's own test of its SIMPLEHEURISTIC -----------------------------------------
