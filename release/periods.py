@@ -124,17 +124,23 @@ def build(first_day: date, data_end: date, pilot_start: date, pilot_end: date) -
     for qid in quarters:
         start, end = quarter_dates(qid)
         cat.add(start, end, qid, "quarter", (qid,))
-    years = []
-    for year in sorted({q[:4] for q in quarters}):
-        qs = tuple(q for q in quarters if q.startswith(year))
-        label = year if len(qs) == 4 else f"{year} ({label_quarters(qs[0], qs[-1])})"
-        years.append(cat.add(quarter_dates(qs[0])[0], quarter_dates(qs[-1])[1], label, "year", qs,
-                             _cuts(qs)).id)
+    years = [cat.add(quarter_dates(qs[0])[0], quarter_dates(qs[-1])[1], label, "year", qs, _cuts(qs)).id
+             for qs, label in _by_year(quarters)]
     cat.add(quarter_dates(quarters[0])[0], quarter_dates(quarters[-1])[1],
             f"Hele perioden ({label_quarters(quarters[0], quarters[-1])})", "whole", tuple(quarters),
             _cuts(tuple(quarters), tuple(years)))
     _pilot(cat, pilot_start, pilot_end)
     return cat
+
+
+def _by_year(quarters) -> list[tuple[tuple[str, ...], str]]:
+    """The quarters grouped by calendar year, each with its label ('2018', or '2017 (2017K3–2017K4)'
+    for a year the quarters do not cover whole)."""
+    out = []
+    for year in sorted({q[:4] for q in quarters}):
+        qs = tuple(q for q in quarters if q.startswith(year))
+        out.append((qs, year if len(qs) == 4 else f"{year} ({label_quarters(qs[0], qs[-1])})"))
+    return out
 
 
 def _cuts(*decompositions: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
@@ -153,10 +159,8 @@ def _pilot(cat: Catalogue, pilot_start: date, pilot_end: date) -> None:
         start, end = quarter_dates(qid)
         cat.add(start, end, qid, "pilot_quarter", (qid,))
     parts = []
-    for year in sorted({q[:4] for q in qs}):
-        part = tuple(q for q in qs if q.startswith(year))
+    for part, label in _by_year(qs):
         start, end = max(quarter_dates(part[0])[0], pilot_start), min(quarter_dates(part[-1])[1], pilot_end)
-        label = year if len(part) == 4 else f"{year} ({label_quarters(part[0], part[-1])})"
         parts.append(cat.add(start, end, label, "pilot_part", part, _cuts(part)).id)
     cat.add(pilot_start, pilot_end, f"Hele forsøget ({label_quarters(qs[0], qs[-1])})", "pilot_window", qs,
             _cuts(qs, tuple(parts)))

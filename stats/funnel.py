@@ -96,11 +96,15 @@ def funnel_position(count: int, exposure: float, national_rate: float, per: floa
     # the exposure), without the rounding of two extra float operations on each side.
     expected = np.array([national_rate * exposure / per])
 
-    def limit(p: float) -> float:
-        return float(_limit_counts(expected, p)[0])
+    return _position(count, lambda p: float(_limit_counts(expected, p)[0]))
 
-    # Outside means strictly beyond a limit, so a count of 0 on a lower limit floored at 0 is
-    # within, and the outer (99.8 %) limits are tested first.
+
+def _position(count: float, limit) -> str:
+    """Where a count lies against the limits `limit(p)` gives at each cumulative probability.
+
+    Outside means strictly beyond a limit, so a count of 0 on a lower limit floored at 0 is
+    within, and the outer (99.8 %) limits are tested first.
+    """
     if count > limit(_P_998[1]):
         return "above_998"
     if count > limit(_P_95[1]):
@@ -163,17 +167,4 @@ def binomial_position(successes: int, trials: int, share: float) -> str:
     if not 0 <= successes <= trials:
         raise ValueError(f"need 0 <= successes <= trials, got {successes} of {trials}")
     n = np.array([trials])
-
-    def limit(p: float) -> float:
-        return float(_binomial_limit_counts(n, share, p)[0])
-
-    # Same order and strictness as funnel_position: outer limits first, on-the-line is within.
-    if successes > limit(_P_998[1]):
-        return "above_998"
-    if successes > limit(_P_95[1]):
-        return "above_95"
-    if successes < limit(_P_998[0]):
-        return "below_998"
-    if successes < limit(_P_95[0]):
-        return "below_95"
-    return "within"
+    return _position(successes, lambda p: float(_binomial_limit_counts(n, share, p)[0]))
