@@ -325,8 +325,7 @@ def _close(vals: list[int], layout: Layout, mask: list[bool], margin: int, is_ta
     while queue:
         e = heapq.heappop(queue)
         parts, total = layout.equations[e]
-        members_ = (*parts, total)
-        hidden = [m for m in members_ if mask[m]]
+        hidden = [m for m in (*parts, total) if mask[m]]
         if len(hidden) == 1 and is_target(hidden[0]):
             extra = _complement(vals, parts, total, mask, margin, costs, work)
             if extra is not None:
