@@ -156,6 +156,13 @@ def pilot_window(db: LiveDatabase) -> tuple[date, date]:
     return info.pilot_start, info.pilot_end
 
 
+def pool_period(db: LiveDatabase) -> tuple[date, date] | None:
+    """From the earliest grant period's start to the latest one's end of the pool Bedre
+    ressourceforløb (public decisions, no persons); None without grants."""
+    frame = db.run("release_pool_period")
+    return (frame["period_start"][0], frame["period_end"][0]) if frame.height else None
+
+
 def municipality_names(db: LiveDatabase) -> pl.DataFrame:
     """Municipality codes, names and regions, for the filters (reference facts, no figures)."""
     frame = db.run("release_areas").filter(pl.col("level") == "municipality")

@@ -23,8 +23,9 @@ from release.disclosure.certify import Certificate, Claim, certify, settle
 from release.disclosure.suppression import Layout, suppress
 from release.overview import Overview
 from release.pilot import Pilot
+from release.processing import Processing
 
-THEMES = (Overview, Pilot)
+THEMES = (Overview, Pilot, Processing)
 
 
 def build(con: duckdb.DuckDBPyConnection, k: int) -> Certificate:
@@ -78,21 +79,28 @@ def _protect(ctx: Context, declared: CellSet) -> tuple[pl.DataFrame, list, list[
     stays as unreleased cells: its counts exist all the same, and an intruder who subtracts shown
     counts meets them, so the engine protects the small ones."""
     accepted = declared.required()
-    cells, equations, hidden = _suppressed(ctx, accepted)
+    # No relation ties two measures: an optional table is tried against the tables of its own
+    # measures only, and the whole release is protected once at the end.
+    before_cache: dict[tuple[int, ...], dict] = {}
     for table in declared.optional():
         withheld = table.with_columns(pl.lit(False).alias("released"))
         if not rules.may_carry(table["value"].filter(table["released"]), ctx.k):
             accepted = [*accepted, withheld]
             continue
-        trial_cells, trial_equations, trial_hidden = _suppressed(ctx, [*accepted, table])
-        before = dict(zip(_keys(cells), hidden))
+        measures = set(table["measure"].unique().to_list())
+        same = [t for t in accepted if measures & set(t["measure"].unique().to_list())]
+        key = tuple(id(t) for t in same)
+        if key not in before_cache:
+            cells, _, hidden = _suppressed(ctx, same)
+            before_cache[key] = dict(zip(_keys(cells), hidden))
+        before = before_cache[key]
+        trial_cells, _, trial_hidden = _suppressed(ctx, [*same, table])
         after = dict(zip(_keys(trial_cells), trial_hidden))
         own = [after[key] for key, released in zip(_keys(table), table["released"]) if released]
         if any(h and not before.get(key, True) for key, h in after.items()) or 2 * sum(own) > len(own):
             accepted = [*accepted, withheld]
             continue
         accepted = [*accepted, table]
-        cells, equations, hidden = trial_cells, trial_equations, trial_hidden
     cells, equations, hidden = _suppressed(ctx, accepted)
     return cells, equations, hidden
 

@@ -57,10 +57,28 @@ DIMENSIONS: dict[str, Category] = {
     "dialogue": flat("yes", "no"),
     "offer": flat("company_internship", "mentor", "education", "health_or_social", "other"),
     "decision": flat("resource_course", "flex_job", "disability_pension", "other"),
+    # Case processing (release.processing): a referred case is waiting for a decision or decided,
+    # one of four decisions; it has had the team meeting or not; a course decided has started or
+    # not, has a coordinating caseworker or not; a started course has had an internship or not.
+    "case_decision": Category({"pending": None, "decided": None, "resource_course": "decided",
+                               "flex_job": "decided", "disability_pension": "decided", "other": "decided"}),
+    "meeting": flat("yes", "no"),
+    "started": flat("yes", "no"),
+    "coordinator": flat("yes", "no"),
+    "internship": flat("yes", "no"),
 }
 # Breakdowns whose values are nested, not disjoint: "advised within 28 days" lies inside
 # "advised within 35 days", which lies inside the advised requests (the breakdown value named).
-THRESHOLDS = {"within": ("advice", "advised")}
+THRESHOLDS = {
+    "within": ("advice", "advised"),
+    # Cases that left a stage of case processing within t days lie inside those that left it.
+    "within_meeting": ("meeting", "yes"),
+    "within_meeting_decision": ("case_decision", "decided"),
+    "within_decision": ("case_decision", "decided"),
+    "within_start": ("started", "yes"),
+    "within_coordinator": ("coordinator", "yes"),
+    "within_internship": ("internship", "yes"),
+}
 
 
 @dataclass(frozen=True)
@@ -79,9 +97,31 @@ MEASURES = {m.name: m for m in (
     Measure("courses_active", "ressourceforløb i gang", "stock"),
     Measure("courses_started", "nye ressourceforløb", "events"),
     Measure("decisions", "afgørelser", "events"),
+    Measure("cases", "sager visiteret", "events"),
     Measure("channel_sparring", "sparring med sundhedskoordinator", "events"),
     Measure("channel_gp", "inddragelse af praktiserende læge", "events"),
 )}
+
+
+def lies_in(dim: str, value: str, outer: str) -> bool:
+    """Whether a breakdown's value lies in `outer` (or is it)."""
+    category = DIMENSIONS[dim]
+    while value is not None:
+        if value == outer:
+            return True
+        value = category.parents[value]
+    return False
+
+
+def narrowed(dims: dict[str, str], dim: str, value: str) -> dict[str, str] | None:
+    """These breakdowns also restricted to `dim` = `value`; None when the two cannot meet (a case
+    decided on a flex job is never waiting for a decision)."""
+    have = dims.get(dim)
+    if have is None or lies_in(dim, value, have):
+        return {**dims, dim: value}
+    if lies_in(dim, have, value):
+        return dict(dims)
+    return None
 
 
 def group_key(**dims: str) -> str:

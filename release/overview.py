@@ -71,6 +71,7 @@ class Overview:
             "rel_published_figures": self.ctx.con.sql("SELECT * FROM ref_published_figures").pl(),
             "rel_events": self.ctx.con.sql(
                 "SELECT event_id, event_date, label_da, date_precision FROM ref_events ORDER BY event_date").pl(),
+            "rel_pool_period": self.ctx.frame("pool_period"),
             "rel_stock_days": pl.DataFrame({
                 "role": ["data_end", *self.published_days],
                 "period": [self.end_day.id, *(p.id for p in self.published_days.values())],

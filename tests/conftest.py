@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from etl.load import load
-from tests.fixtures import write_dataset
+from tests.fixtures import CASES, write_dataset
 from tests.pilot_fixture import write_pilot_dataset
 
 
@@ -33,3 +33,39 @@ def pilot_db(tmp_path_factory) -> Path:
     db = base / "rf.duckdb"
     load([write_pilot_dataset(base / "in")], db)
     return db
+
+
+COPIES = 40  # the tiny dataset's cases repeated: 8 * 41 = 328 cases
+
+
+@pytest.fixture(scope="session")
+def page_db(tmp_path_factory) -> Path:
+    """A published database of the tiny dataset with its cases repeated under new ids."""
+    folder = write_dataset(tmp_path_factory.mktemp("pages") / "in")
+    with open(folder / "cases.csv", "a", encoding="utf-8") as f:
+        for i in range(COPIES):
+            for row in CASES:
+                f.write(",".join([f"X{i:04d}{row[0]}", *row[1:]]) + "\n")
+    db = folder.parent / "rf.duckdb"
+    load([folder], db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def synthetic_db(tmp_path_factory):
+    """Published synthetic data by scale (the default seed), built once per test session: the
+    attack, the nested views, the sweep and the pages read the same few databases."""
+    import settings
+    from etl.generate import generate
+
+    built: dict[float, Path] = {}
+
+    def get(scale: float) -> Path:
+        if scale not in built:
+            base = tmp_path_factory.mktemp(f"synthetic-{scale:g}")
+            generate(base / "in", scale=scale, seed=settings.DEFAULT_SEED)
+            load([base / "in"], base / "rf.duckdb")
+            built[scale] = base / "rf.duckdb"
+        return built[scale]
+
+    return get

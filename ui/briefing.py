@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import settings
-from analysis import overview, pilot, pool, processing
+from analysis import overview, pilot, pool, stage_times
 from analysis.database import LiveDatabase
-from analysis.protected import ProtectedValue, note
+from analysis.protected import ProtectedValue, note, select_rows, value_of
 from ui import charts, labels, pool_charts, processing_charts
 from ui import format as fmt
 from ui.briefing_document import Briefing, Figure, Section, docx_bytes, pdf_bytes
@@ -128,18 +128,20 @@ def _pilot(db: LiveDatabase, start: date, end: date, region: str | None, figure)
 
 def _processing(db: LiveDatabase, start: date, end: date, region: str | None, figure) -> Section:
     theme = "Sagsbehandlingstider"
-    view = processing.CaseFilter(start, end, region)
+    # The release holds fixed periods: the briefing's range opens the nearest one, and says so.
+    period, exact = stage_times.nearest_period(db, start, end)
+    view, note = stage_times.section_view(db, stage_times.StageView(period, region or "000"), "stages")
     days = 7 * THRESHOLD_WEEKS
-    row = processing.stage_summaries(db, view, days)
-    table = row.frame.with_row_index("_i").filter(row.frame["stage"] == STAGE)
-    i = int(table["_i"][0])
+    row = stage_times.stage_table(db, view, days)
+    chosen = select_rows(row, "stage", STAGE)
 
     def cell(column: str) -> ProtectedValue:
-        hidden = bool(row.is_hidden(column)[i])
-        return ProtectedValue(None if hidden else row.frame[column][i], hidden, None, row.k)
+        return value_of(chosen, column)
 
     D = labels.PROCESSING_DEFINITIONS
-    stage = processing.STAGES[STAGE].label
+    stage = stage_times.stages(db)[STAGE]
+    lower = None if cell("share_over").hidden or not chosen.frame.height else chosen.frame["share_over_lower"][0]
+    upper = None if cell("share_over").hidden or not chosen.frame.height else chosen.frame["share_over_upper"][0]
     figures = [
         figure("processing_cases", theme, "Sager visiteret i perioden", fmt.protected(cell("cases")), D["stages"]),
         figure("processing_median", theme, f"Median, {stage.lower()}",
@@ -147,14 +149,21 @@ def _processing(db: LiveDatabase, start: date, end: date, region: str | None, fi
         figure("processing_naive_median", theme, "Median, hvis de åbne sager blev udeladt",
                fmt.protected(cell("naive_median"), _days), D["naive_median"]),
         figure("processing_share_over", theme, f"Andel uden afgørelse efter {THRESHOLD_WEEKS} uger",
-               _with_interval(cell("share_over"), _value(row, "share_over_lower", i), _value(row, "share_over_upper", i),
-                              fmt.percent), D["share_over"]),
+               _with_interval(cell("share_over"), lower, upper, fmt.percent), D["share_over"]),
         figure("processing_open", theme, "Åbne sager (endnu uden afgørelse)", fmt.protected(cell("open")), D["open"]),
     ]
-    trend = processing.trend(db, view, STAGE, days)
+    trend_view, _ = stage_times.section_view(db, view, "trend")
+    trend = stage_times.trend(db, trend_view, STAGE, days)
     chart = processing_charts.trend(trend, overview.events(db), overview.pilot_window(db),
-                                               processing.pool_period(db), "median", days)
-    return Section(theme, figures, [(chart, f"Median, {stage.lower()}, efter visitationskvartal.")])
+                                    overview.pool_period(db), "median", days)
+    label = stage_times.label(db, view)
+    text = [f"Sager visiteret: {label}."]
+    if not exact:
+        text.append(f"Tallene udgives for faste perioder; briefingens periode ({fmt.day(start)} – {fmt.day(end)}) "
+                    f"er vist som den nærmeste: {label}.")
+    if note:
+        text.append(note)
+    return Section(theme, figures, [(chart, f"Median, {stage.lower()}, efter visitationskvartal.")], text)
 
 
 def _pool(db: LiveDatabase, start: date, end: date, region: str | None, figure) -> Section:

@@ -125,37 +125,39 @@ PROCESSING_DEFINITIONS = {
         "(log-log, som lifelines). Skjules, hvis færre end 5 sager ligger på den ene side af grænsen."
     ),
     "curve": (
-        "Andelen, der stadig venter, dag for dag (Kaplan–Meier) med 95 %-bånd; stiplet: kun afsluttede "
-        "sager. Hvert trin samler mindst 5 afsluttede sager, og kurven stopper, hvor færre end 5 sager "
-        "stadig venter."
+        "Andelen, der stadig venter (Kaplan–Meier, åbne sager med), på faste dage efter fasens start med "
+        "95 %-bånd; stiplet: kun afsluttede sager. Et punkt vises kun, hvor antallet afsluttet inden for dagen "
+        "er et vist tal i udgivelsen, så hvert trin samler mindst 5 afsluttede sager eller ingen, og kurven "
+        "stopper, hvor færre end 5 sager stadig venter. Kurver udgives for hele perioden, for landet og "
+        "regionerne."
     ),
     "trend": (
-        "Andel over grænsen (eller median) efter visitationskvartal. Foreløbige kvartaler (åbne punkter): "
-        "under halvdelen af sagerne er fulgt hele grænsen, eller over halvdelen venter stadig. Markeret: "
-        "orienteringsskrivelsen (14. marts 2017), initiativpakken (28. marts 2017), forsøget med "
-        "sundhedskoordinator og puljen Bedre ressourceforløb (første bevillingsperiodes start til sidste "
+        "Median efter visitationskvartal, for hele landet og regionerne (andelen over grænsen udgives for "
+        "årene og vinduerne, ikke kvartal for kvartal). Foreløbige "
+        "kvartaler (åbne punkter): kvartalets sager er ikke alle fulgt hele grænsen, eller over halvdelen venter "
+        "stadig. Markeret: orienteringsskrivelsen (14. marts 2017), initiativpakken (28. marts 2017), forsøget "
+        "med sundhedskoordinator og puljen Bedre ressourceforløb (første bevillingsperiodes start til sidste "
         "periodes slutning)."
     ),
     "before_after": (
-        "Sager visiteret i de 12 måneder før mod de 12 måneder fra datoen, i hele kvartaler (en dato midt i "
-        "et kvartal flyttes til næste kvartals start). Forskellen i andelen over grænsen har et "
-        "95 %-konfidensinterval (Greenwood-varians, normalapproksimation). En forskel er ikke i sig selv en "
-        "effekt."
+        "Sager visiteret i de fire kvartaler før mod de fire kvartaler fra begivenheden (en dato midt i et "
+        "kvartal flyttes til næste kvartals start); vinduerne er faste perioder i udgivelsen. Forskellen i "
+        "andelen over grænsen har et 95 %-konfidensinterval (Greenwood-varians, normalapproksimation). En "
+        "forskel er ikke i sig selv en effekt."
     ),
     "by_region": (
-        "De fem regioner og hele landet med 95 %-konfidensintervaller; periode, afgørelse, køn og alder "
-        "følger filtrene, områdevalget ikke."
+        "De fem regioner og hele landet med 95 %-konfidensintervaller for den valgte periode; grupperne udgives "
+        "ikke for regionerne."
     ),
     "funnel": (
-        "Kommunernes andel af sager, hvor fasen sluttede inden for grænsen, mod antal sager, med 95 %- og "
-        "99,8 %-kontrolgrænser om landsandelen (eksakt binomialfordeling med interpolation, Spiegelhalter "
-        "2005). Kun sager, hvis fase startede mindst 52 uger før datas slutdato, så nævneren er den samme, "
-        "uanset hvilken grænse der vælges. Kommuner, hvis tal skjules, er udeladt."
+        "Kommunernes andel af sagerne i hele perioden, der ikke var afsluttet inden for grænsen (åbne sager "
+        "tæller som ikke afsluttet), mod antal sager, med 95 %- og 99,8 %-kontrolgrænser om landsandelen "
+        "(eksakt binomialfordeling med interpolation, Spiegelhalter 2005). De nyeste sager har ikke haft tid "
+        "til at nå grænsen; det trækker alle kommuner i samme retning. Kommuner, hvis tal skjules, er udeladt."
     ),
     "distribution": (
-        "Ventetiden for afsluttede sager i grupper på 14 dage; den sidste gruppe samler alle fra landets "
-        "95 %-fraktil (rundet op til hele grupper). Åbne sager står under figuren. Ingen mindste- eller "
-        "største værdi vises."
+        "Ventetiden for afsluttede sager i grupper mellem kurvens faste dage; den sidste gruppe samler alle "
+        "efter den sidste viste dag. Åbne sager står under figuren. Ingen mindste- eller største værdi vises."
     ),
     "coordinator": "En koordinerende sagsbehandler udpeget før afgørelsen tæller som 0 dage.",
     "internship": (

@@ -8,20 +8,15 @@ import plotly.graph_objects as go
 import polars as pl
 
 from analysis.protected import ProtectedTable
-from analysis.processing import STAGES, ProcessingFunnel, ProtectedCurve, ProtectedDistribution
+import settings
+from analysis.stage_times import Bins, Curve, StageFunnel
 from ui import format as fmt
 from ui.charts import COLOURS, Chart, _base_layout
 
 NAIVE = "#d68910"  # the closed-only answer, in the colour the pilot page uses for its second series
 POOL = "rgba(39, 174, 96, 0.12)"
 OUTSIDE = "#c0392b"
-# What each stage's days are counted from, for axis titles.
-SINCE = {
-    "referral_date": "visitationen",
-    "team_meeting_date": "rehabiliteringsteammødet",
-    "decision_date": "afgørelsen",
-    "course_start_date": "forløbets start",
-}
+K = settings.K_ANONYMITY
 REFUSED = "kun data, der har passeret diskretioneringen, kan vises"
 
 
@@ -55,62 +50,61 @@ def _empty(fig: go.Figure, text: str) -> None:
 # --- Kaplan–Meier curves ---------------------------------------------------------------------------
 
 
-def survival_curve(curve: ProtectedCurve, threshold_days: int | None = None) -> Chart:
-    """Share still waiting by days since the stage's start: Kaplan–Meier (open cases counted) with
-    its 95 % band, beside the naive curve of closed cases only, and the threshold marked."""
-    _require(curve, ProtectedCurve)
-    stage = STAGES[curve.stage]
+def survival_curve(curve: Curve, threshold_days: int | None = None) -> Chart:
+    """Share still waiting by days since the stage's start at the released days: Kaplan–Meier
+    (open cases counted) with its 95 % band, beside the closed-only curve, the threshold marked."""
+    _require(curve, Curve)
     fig = go.Figure()
-    if not curve.steps:
-        _empty(fig, f"Kurven vises ikke: den bygger på færre end {curve.k} sager." if curve.hidden
+    points = curve.points
+    if points.height < 2:
+        _empty(fig, "Kurven vises ikke: den bygger på for få sager." if curve.cases.hidden or (curve.cases.value or 0)
                else "Ingen sager i visningen.")
     else:
-        x = [t for t, _ in curve.steps]
-        fig.add_scatter(x=x, y=curve.upper, mode="lines", line=dict(width=0, shape="hv"), meta="andel",
+        x = points["days"].to_list()
+        fig.add_scatter(x=x, y=points["upper"].to_list(), mode="lines", line=dict(width=0, shape="hv"), meta="andel",
                         name="95 %-konfidensbånd", showlegend=False, hoverinfo="skip")
-        fig.add_scatter(x=x, y=curve.lower, mode="lines", line=dict(width=0, shape="hv"), meta="andel",
+        fig.add_scatter(x=x, y=points["lower"].to_list(), mode="lines", line=dict(width=0, shape="hv"), meta="andel",
                         name="95 %-konfidensbånd", fill="tonexty", fillcolor="rgba(31, 78, 121, 0.18)",
                         hoverinfo="skip")
+        waiting = points["waiting"].to_list()
         fig.add_scatter(
-            x=x, y=[s for _, s in curve.steps], mode="lines", line=dict(color=COLOURS["main"], width=2, shape="hv"),
-            meta="andel", name="Alle sager (Kaplan–Meier, åbne sager med)",
-            customdata=[f"Dag {fmt.number(t)}: {fmt.percent(s)} venter stadig" for t, s in curve.steps],
+            x=x, y=waiting, mode="lines+markers", line=dict(color=COLOURS["main"], width=2, shape="hv"),
+            marker=dict(size=5), meta="andel", name="Alle sager (Kaplan–Meier, åbne sager med)",
+            customdata=[f"Dag {fmt.number(t)}: {fmt.percent(s)} venter stadig" for t, s in zip(x, waiting)],
             hovertemplate="%{customdata}<extra>Kaplan–Meier</extra>",
         )
-        if curve.naive_steps:
+        naive = points.filter(pl.col("closed_only").is_not_null())
+        if naive.height:
             fig.add_scatter(
-                x=[t for t, _ in curve.naive_steps], y=[s for _, s in curve.naive_steps], mode="lines",
+                x=naive["days"].to_list(), y=naive["closed_only"].to_list(), mode="lines",
                 line=dict(color=NAIVE, width=2, dash="dash", shape="hv"), meta="andel",
                 name="Kun afsluttede sager (naiv)",
-                customdata=[f"Dag {fmt.number(t)}: {fmt.percent(s)}" for t, s in curve.naive_steps],
+                customdata=[f"Dag {fmt.number(t)}: {fmt.percent(s)}" for t, s in naive.select("days", "closed_only").iter_rows()],
                 hovertemplate="%{customdata}<extra>Kun afsluttede</extra>",
             )
         if threshold_days is not None:
             fig.add_vline(x=threshold_days, line=dict(color=COLOURS["event"], width=1, dash="dot"),
                           annotation_text=f"Grænse: {_weeks(threshold_days)}", annotation_position="top right",
                           annotation_font_size=11)
-        # A long flat tail near 0 squeezes the part that matters: stop soon after 1 % are left.
-        settled = next((t for t, s in curve.steps if s <= 0.01), x[-1])
-        fig.update_xaxes(range=[0, max(settled * 1.1, (threshold_days or 0) * 1.2, 1)])
+        fig.update_xaxes(range=[0, max(x[-1] * 1.05, (threshold_days or 0) * 1.2, 1)])
     _base_layout(fig, "Andel, der stadig venter")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
-    fig.update_xaxes(title_text=f"Dage efter {SINCE[stage.start]}", tickformat=",d", rangemode="tozero")
+    fig.update_xaxes(title_text=f"Dage efter {curve.since}", tickformat=",d", rangemode="tozero")
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.2), hovermode="closest")
     return Chart(fig, _curve_note(curve))
 
 
-def _curve_note(curve: ProtectedCurve) -> str:
-    if curve.hidden:
-        return _left_out(1, curve.k, "kurve", "kurver")
-    if not curve.steps:
+def _curve_note(curve: Curve) -> str:
+    if curve.points.height < 2:
         return ""
-    parts = [f"Hvert trin samler mindst {curve.k} afsluttede sager, så intet trin er én persons forløb."]
-    if curve.truncated_at is not None:
-        parts.append(f"Kurven stopper ved dag {fmt.number(curve.truncated_at)}: derefter venter færre end {curve.k} "
-                     "sager, og hvert trin ville vise enkeltpersoners forløb.")
+    parts = [f"Kurven har punkter på faste dage (1, 2, 3 og 4 uger, 6, 8, 10 og 13 uger og derefter længere "
+             f"spring); et punkt er udeladt, hvor det ville afsløre få personer, så hvert trin samler mindst {K} "
+             "afsluttede sager eller ingen.",
+             f"Kurven stopper ved dag {fmt.number(curve.points['days'][-1])}: derefter venter færre end {K} sager, "
+             "eller der er ikke flere faste dage."]
     if curve.open.value == 0:
         parts.append("Ingen sager er åbne, så de to kurver er ens.")
-    elif curve.naive_steps:
+    elif curve.points["closed_only"].is_not_null().any():
         parts.append(f"Den stiplede kurve udelader de {fmt.protected(curve.open)} åbne sager og viser derfor for "
                      "korte ventetider.")
     return " ".join(parts)
@@ -278,10 +272,10 @@ def regions(table: ProtectedTable, measure: str = "share_over", threshold_days: 
 # --- funnel ----------------------------------------------------------------------------------------
 
 
-def funnel(funnel: ProcessingFunnel) -> Chart:
-    """Municipalities' share ended within the days against their cases, with exact binomial
-    95 % and 99.8 % limits around the national share."""
-    _require(funnel, ProcessingFunnel)
+def funnel(funnel: StageFunnel) -> Chart:
+    """Municipalities' share of cases not closed within the threshold against their cases, with
+    exact binomial 95 % and 99.8 % limits around the country's share."""
+    _require(funnel, StageFunnel)
     _require(funnel.points, ProtectedTable)
     frame, limits = funnel.points.frame, funnel.limits
     fig = go.Figure()
@@ -300,42 +294,45 @@ def funnel(funnel: ProcessingFunnel) -> Chart:
     fig.add_scatter(
         x=frame["cases"].to_list(), y=frame["share"].to_list(), mode="markers+text", name="Kommuner", meta="andel",
         text=[n if o else "" for n, o in zip(frame["name"].to_list(), named)], textposition="top center",
-        marker=dict(color=[OUTSIDE if o else COLOURS["main"] for o in outside], size=7),
-        customdata=[f"{n}: {fmt.percent(s)} ({fmt.number(w)} af {fmt.number(c)} sager)" for n, s, w, c in zip(
-            frame["name"].to_list(), frame["share"].to_list(), frame["within"].to_list(), frame["cases"].to_list())],
+        marker=dict(color=[OUTSIDE if o else COLOURS["main"] for o in outside], size=7,
+                    symbol=["diamond" if o else "circle" for o in outside]),
+        customdata=[f"{n}: {fmt.percent(s)} af {fmt.number(c)} sager" for n, s, c in zip(
+            frame["name"].to_list(), frame["share"].to_list(), frame["cases"].to_list())],
         hovertemplate="%{customdata}<extra></extra>",
     )
-    _base_layout(fig, f"Andel afsluttet inden for {_weeks(funnel.days)}")
+    _base_layout(fig, f"Andel ikke afsluttet inden for {_weeks(funnel.days)}")
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.2), hovermode="closest")
-    fig.update_xaxes(title_text="Sager fulgt i hele perioden (log-skala)", type="log")
+    fig.update_xaxes(title_text="Sager i hele perioden (log-skala)", type="log")
     fig.update_yaxes(tickformat=".0%", range=[0, 1.02])
     note = ""
     if funnel.left_out:
         note = (f"{funnel.left_out} kommune{'r' if funnel.left_out != 1 else ''} er udeladt, fordi tallene bygger på "
-                f"færre end {funnel.points.k} personer eller skjules for at beskytte dem (diskretionering).")
+                f"færre end {K} personer eller skjules for at beskytte andre tal (diskretionering).")
     return Chart(fig, note)
 
 
 # --- distribution -----------------------------------------------------------------------------------
 
 
-def histogram(dist: ProtectedDistribution) -> Chart:
-    """Closed durations in bins of days, the last bin pooling the long tail; hidden bins left out."""
-    _require(dist, ProtectedDistribution)
-    _require(dist.bins, ProtectedTable)
-    frame = dist.bins.frame
+def histogram(dist: Bins) -> Chart:
+    """Closed durations in the released bins (uneven where a hidden day pooled two), the last
+    bin open-ended; shown as cases per day of the bin so uneven bins compare."""
+    _require(dist, Bins)
+    frame = dist.bins
     labels = [f"{fmt.number(a)}–{fmt.number(b)}" if b is not None else f"{fmt.number(a)}+"
-              for a, b in zip(frame["bin_start"].to_list(), frame["bin_end"].to_list())]
+              for a, b in zip(frame["from_day"].to_list(), frame["to_day"].to_list())]
     counts = frame["closed"].to_list()
     fig = go.Figure(go.Bar(
         x=labels, y=counts, marker_color=COLOURS["main"], meta="antal", name="Afsluttede sager",
-        hovertemplate="%{x} dage: %{y:,d} sager<extra></extra>",
+        customdata=[fmt.number(c) for c in counts], hovertemplate="%{x} dage: %{customdata} sager<extra></extra>",
     ))
     _base_layout(fig, "Afsluttede sager")
-    fig.update_xaxes(title_text=f"Dage efter {SINCE[STAGES[dist.stage].start]} (grupper på {fmt.number(dist.bin_days)} dage)",
-                     type="category")
+    fig.update_xaxes(title_text=f"Dage efter {dist.since} (grupper efter kurvens faste dage)", type="category")
     fig.update_layout(bargap=0.05)
-    notes = [_left_out(int(dist.bins.is_hidden("closed").sum()), dist.bins.k, "søjle", "søjler"),
-             f"Den sidste søjle samler alle forløb på {fmt.number(dist.tail_from)} dage eller mere.",
-             f"Fordelingen viser kun afsluttede sager; {fmt.protected(dist.open)} sager venter stadig og er ikke med."]
-    return Chart(fig, " ".join(n for n in notes if n))
+    notes = ["Grupperne følger kurvens faste dage; hvor en dag er skjult, er to grupper lagt sammen, så ingen "
+             f"gruppe har færre end {K} sager (eller ingen)."]
+    if frame.height and frame["to_day"][-1] is None:
+        notes.append(f"Den sidste søjle samler alle forløb på {fmt.number(frame['from_day'][-1])} dage eller mere.")
+    notes.append(f"Fordelingen viser kun afsluttede sager; {fmt.protected(dist.open)} sager venter stadig og er "
+                 "ikke med.")
+    return Chart(fig, " ".join(notes))

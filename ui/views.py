@@ -11,7 +11,7 @@ LOCAL_BASE = "http://localhost:8501/"  # when the browser has not told us where 
 # The pages' url paths (app.py names them): st.context.url ends with the page being shown.
 PAGE_PATHS = ("overview", "pilot", "processing", "pool", "briefing")
 # Parameters of the pilot's links made before the release (free ranges, municipality sets).
-LEGACY_KEYS = ("fra", "til", "kommune", "koen", "alder")
+LEGACY_KEYS = ("fra", "til", "kommune", "koen", "alder", "afgoerelse")
 
 
 @dataclass(frozen=True)

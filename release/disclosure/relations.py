@@ -21,7 +21,7 @@ from functools import lru_cache
 import polars as pl
 
 from release.areas import Areas
-from release.cells import DIMENSIONS, MEASURES, THRESHOLDS, group_key, parse_group
+from release.cells import DIMENSIONS, MEASURES, THRESHOLDS, group_key, narrowed, parse_group
 from release.periods import Catalogue
 
 Key = tuple[str, str, str, str]  # measure, period, area, grp
@@ -52,7 +52,7 @@ def relate(cells: pl.DataFrame, periods: Catalogue, areas: Areas) -> tuple[pl.Da
                 equation([(measure, p, area, grp) for p in parts], i)
         else:
             by_group[(measure, area, grp)].append(period)
-        for children in _category_children(grp):
+        for children in partitions(grp):
             equation([(measure, period, area, c) for c in children], i)
         for dim, value, rest in _thresholds(grp):
             by_threshold[(measure, period, area, rest, dim)].append((value, i))
@@ -60,8 +60,9 @@ def relate(cells: pl.DataFrame, periods: Catalogue, areas: Areas) -> tuple[pl.Da
     for (measure, period, area, rest, dim), members in by_threshold.items():
         chain = [i for _, i in sorted(members)]
         within_dim, within_value = THRESHOLDS[dim]
-        outer = index.get((measure, period, area, group_key(**parse_group(rest), **{within_dim: within_value})),
-                          index.get((measure, period, area, rest)))
+        inside = narrowed(parse_group(rest), within_dim, within_value)
+        outer = index.get((measure, period, area, group_key(**inside)), index.get((measure, period, area, rest))) \
+            if inside is not None else None
         nested.extend(zip(chain, chain[1:] + ([outer] if outer is not None else [])))
     # Stocks nested by period: each period inside the smallest periods that contain it.
     for (measure, area, grp), pids in by_group.items():
@@ -85,7 +86,7 @@ def relate(cells: pl.DataFrame, periods: Catalogue, areas: Areas) -> tuple[pl.Da
 
 
 @lru_cache(maxsize=None)
-def _category_children(grp: str) -> tuple[tuple[str, ...], ...]:
+def partitions(grp: str) -> tuple[tuple[str, ...], ...]:
     """For each breakdown that splits a group further, the groups of its parts."""
     dims = parse_group(grp)
     out = []

@@ -30,6 +30,7 @@ from release.areas import COUNTRY, Areas
 from release.disclosure.suppression import hierarchy_layout, suppress
 from stats.survival import kaplan_meier, survival_quantile
 
+STAGE_STATES = frozenset({"case_decision", "meeting", "started", "coordinator", "internship"})
 QUANTILES = {"median": 0.5, "q1": 0.25, "q3": 0.75, "p90": 0.9}
 SHOWN, HIDDEN, MISSING = "shown", "hidden", "missing"
 
@@ -41,7 +42,13 @@ def importance(period_kinds: frozenset[str], area_level: str, grp: str) -> int:
     window or a day) cost most; quarters next; breakdowns by one group, and municipalities, less;
     finer cross-breakdowns least.
     """
-    dims = [part.split("=", 1)[0] for part in grp.split("|")] if grp else []
+    # The states of a case in processing (decided, met, started) make up the stage table: they
+    # weigh one less than the count they break down, so the cases referred are hidden last.
+    every = [part.split("=", 1)[0] for part in grp.split("|")] if grp else []
+    if any(d in STAGE_STATES for d in every):
+        rest = "|".join(part for part in grp.split("|") if part.split("=", 1)[0] not in STAGE_STATES)
+        return max(0, importance(period_kinds, area_level, rest) - 1)
+    dims = every
     if len(dims) > 1 or any(d not in ("sex", "age", "decision") for d in dims):
         return 0
     if dims or area_level == "municipality":

@@ -1,28 +1,10 @@
-"""A database big enough that most overview figures are shown, and the app pointed at it."""
+"""The app pointed at the page database (tests/conftest.py: page_db)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
-from etl.load import load
-from tests.fixtures import CASES, write_dataset
-
-COPIES = 40  # the tiny dataset's cases repeated: 8 * 41 = 328 cases
-
-
-@pytest.fixture(scope="session")
-def page_db(tmp_path_factory) -> Path:
-    """A published database of the tiny dataset with its cases repeated under new ids."""
-    folder = write_dataset(tmp_path_factory.mktemp("pages") / "in")
-    with open(folder / "cases.csv", "a", encoding="utf-8") as f:
-        for i in range(COPIES):
-            for row in CASES:
-                f.write(",".join([f"X{i:04d}{row[0]}", *row[1:]]) + "\n")
-    db = folder.parent / "rf.duckdb"
-    load([folder], db)
-    return db
 
 
 @pytest.fixture

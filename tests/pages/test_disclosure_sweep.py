@@ -18,8 +18,6 @@ from streamlit.testing.v1 import AppTest
 import settings
 from release.disclosure import suppression
 from analysis.protected import HIDDEN_MARK
-from etl.generate import generate
-from etl.load import load
 from tests.pages.runner import run_page
 from ui.widgets import PUBLIC_NOTE
 
@@ -65,25 +63,17 @@ NOT_COUNTS = {"År", "Kvartalets udgang", "Tal", "Periode", "Publiceret", "Kilde
               "Median, 95 % nedre (dage)", "Median, 95 % øvre (dage)", "Mediandage", "Fra", "Til"}
 
 
-def _synthetic_db(tmp_path_factory, scale: float) -> Path:
-    folder = tmp_path_factory.mktemp(f"sweep-{scale:g}") / "in"
-    generate(folder, scale=scale, seed=7)
-    db = folder.parent / "rf.duckdb"
-    load([folder], db)
-    return db
-
-
 @pytest.fixture(scope="module", params=[pytest.param(0.004, marks=pytest.mark.slow), 0.1],
                 ids=["scale-0.004", "scale-0.1"])
-def sweep_db(request, tmp_path_factory) -> Path:
+def sweep_db(request, synthetic_db) -> Path:
     """Synthetic data so small that many region-by-period cells hold 1 to 4 persons."""
-    return _synthetic_db(tmp_path_factory, request.param)
+    return synthetic_db(request.param)
 
 
 @pytest.fixture(scope="module")
-def diff_db(tmp_path_factory) -> Path:
+def diff_db(synthetic_db) -> Path:
     """Eight pilot requests nationally, one to four in most regions: the differencing case."""
-    return _synthetic_db(tmp_path_factory, 0.1)
+    return synthetic_db(0.1)
 
 
 def _run(page: str, params: dict) -> AppTest:
@@ -191,9 +181,9 @@ def test_regions_and_the_whole_country_cannot_be_subtracted(diff_db, monkeypatch
 
 
 @pytest.fixture(scope="module")
-def year_db(tmp_path_factory) -> Path:
+def year_db(synthetic_db) -> Path:
     """About six decisions per region, year and type: a mix of shown and hidden cells."""
-    return _synthetic_db(tmp_path_factory, 0.01)
+    return synthetic_db(0.01)
 
 
 def test_decisions_by_year_cannot_be_solved_across_views(year_db, monkeypatch):

@@ -7,9 +7,7 @@ from pathlib import Path
 import duckdb
 from streamlit.testing.v1 import AppTest
 
-import settings
 from analysis.protected import HIDDEN_MARK
-from etl.load import load
 from tests.pages.runner import open_page
 
 
@@ -86,14 +84,8 @@ def test_missing_channels_table_is_explained(pilot_db, monkeypatch):
     assert any("health_advice_channels er ikke indlæst" in i.value for i in at.info)
 
 
-def test_default_data_matches_the_published_figures(monkeypatch, tmp_path_factory):
-    from etl.generate import generate
-
-    base = tmp_path_factory.mktemp("default")
-    generate(base / "in", scale=1, seed=settings.DEFAULT_SEED)
-    db = base / "rf.duckdb"
-    load([base / "in"], db)
-    at = run(db, monkeypatch)
+def test_default_data_matches_the_published_figures(monkeypatch, synthetic_db):
+    at = run(synthetic_db(1.0), monkeypatch)
     shown = metrics(at)
     assert shown["Anmodninger"] == "78" and shown["Kommuner med anmodninger"] == "34"
     published = " ".join(e.label for e in at.expander)

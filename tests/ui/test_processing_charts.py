@@ -1,155 +1,107 @@
-"""The case-processing charts: protected input only, every trace says what it carries, hidden
-points left out and named, Danish labels and numbers (tests/processing_fixture.py)."""
+"""The case-processing charts on released tables: protected input only, every trace says what it
+carries, hidden points left out and named, Danish labels and numbers (the page database of
+tests/conftest.py: the tiny dataset 41 times, 328 cases)."""
 
 from __future__ import annotations
 
-from datetime import date
+from pathlib import Path
 
-import polars as pl
 import pytest
 
-from analysis import overview, processing
+import settings
+from analysis import overview, stage_times
 from analysis.database import LiveDatabase
-from analysis.processing import CaseFilter
-from etl.load import load
-from tests.processing_fixture import AARHUS, FREDERIKSBERG, VIEW, write_processing_dataset
 from ui import processing_charts as charts
 
+K = settings.K_ANONYMITY
 KINDS = {"antal", "rate", "andel", "grænse", "dage"}  # as tests/pages/test_disclosure_sweep.py
-AARHUS_VIEW = CaseFilter(*VIEW, municipalities=(AARHUS,))
-HIDDEN_VIEW = CaseFilter(*VIEW, municipalities=(FREDERIKSBERG,))
+STAGE = "referral_to_decision"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> LiveDatabase:
-    base = tmp_path_factory.mktemp("processing-charts")
-    pointer = base / "rf.duckdb"
-    load([write_processing_dataset(base / "in")], pointer)
-    live = LiveDatabase(pointer)
+def db(page_db: Path) -> LiveDatabase:
+    live = LiveDatabase(page_db)
     live.refresh()
     return live
+
+
+@pytest.fixture(scope="module")
+def whole(db) -> stage_times.StageView:
+    return stage_times.StageView(stage_times.whole(db).id)
 
 
 def metas(chart) -> list:
     return [trace.meta for trace in chart.figure.data]
 
 
-def test_builders_refuse_unprotected_data(db):
-    raw = processing.stage_summaries(db, AARHUS_VIEW, 56).frame
-    for builder in (charts.medians_by_stage, charts.regions, charts.survival_curve,
-                    charts.funnel, charts.histogram):
+def test_builders_refuse_unprotected_data(db, whole):
+    raw = stage_times.stage_table(db, whole, 91).frame
+    for builder in (charts.medians_by_stage, charts.regions, charts.survival_curve, charts.funnel, charts.histogram):
         with pytest.raises(TypeError):
             builder(raw)
-    with pytest.raises(TypeError):
-        charts.trend(raw, overview.events(db))
 
 
-def test_km_chart_shows_both_curves_band_and_threshold(db):
-    curve = processing.curve(db, AARHUS_VIEW, "referral_to_team_meeting")
-    chart = charts.survival_curve(curve, 56)
-    assert set(metas(chart)) == {"andel"}
+def test_the_curve_has_a_band_and_the_closed_only_curve_and_stops_where_few_wait(db, whole):
+    curve = stage_times.curve(db, whole, STAGE)
+    chart = charts.survival_curve(curve, 91)
     names = [t.name for t in chart.figure.data]
     assert "Alle sager (Kaplan–Meier, åbne sager med)" in names and "Kun afsluttede sager (naiv)" in names
-    km = next(t for t in chart.figure.data if t.name.startswith("Alle sager"))
-    assert list(km.x) == [t for t, _ in curve.steps] and list(km.y) == [s for _, s in curve.steps]
-    assert "Dag 40: 50,0 % venter stadig" in km.customdata  # S(40) = 0.4997, Danish decimal comma
-    assert chart.figure.layout.shapes[0].x0 == 56  # the threshold line
-    assert "Grænse: 56 dage (8 uger)" in [a.text for a in chart.figure.layout.annotations]
-    assert "stopper ved dag 300" in chart.note and "udelader de 20 åbne sager" in chart.note
-    assert chart.figure.layout.xaxis.title.text == "Dage efter visitationen"
-
-
-def test_km_chart_of_a_hidden_view_is_empty_and_says_why(db):
-    chart = charts.survival_curve(processing.curve(db, HIDDEN_VIEW, "referral_to_team_meeting"), 56)
-    assert len(chart.figure.data) == 0
-    assert "1 kurve er udeladt" in chart.note and "færre end 5" in chart.note
-
-
-def test_medians_chart_sets_km_beside_naive(db):
-    table = processing.stage_summaries(db, AARHUS_VIEW, 56)
-    chart = charts.medians_by_stage(table)
-    km, naive = chart.figure.data
-    assert set(metas(chart)) == {"dage"}
-    assert list(km.x)[0] == 40 and list(naive.x)[0] == 30
-    assert list(km.y) == table.frame["label"].to_list()
-    # Aarhus decides flex jobs only: the three course stages have no cases, which is not "not reached".
-    assert "ikke nået" not in chart.note
-
-
-def test_trend_marks_events_periods_and_provisional_quarters(db):
-    table = processing.trend(db, AARHUS_VIEW, "referral_to_team_meeting", 35)
-    events = pl.DataFrame({
-        "event_id": ["guidance_letter", "initiative_package", "pilot_start"],
-        "event_date": [date(2019, 3, 14), date(2019, 3, 28), date(2019, 7, 1)],
-        "label_da": ["Orienteringsskrivelse", "Initiativpakke", "Forsøg starter"],
-        "date_precision": ["day"] * 3,
-    })
-    chart = charts.trend(table, events, (date(2019, 7, 1), date(2020, 6, 30)),
-                                    (date(2019, 10, 1), date(2020, 12, 31)), "share_over", 35)
     assert set(metas(chart)) == {"andel"}
-    texts = [a.text for a in chart.figure.layout.annotations]
-    # The pilot window and the pool as bands, the two letters as lines (the pilot's own start is the band).
-    assert "Forsøg med sundhedskoordinator" in texts and "Puljen Bedre ressourceforløb" in texts
-    assert "Orienteringsskrivelse" in texts and "Initiativpakke" in texts and "Forsøg starter" not in texts
-    line = chart.figure.data[-1]
-    shown = table.frame["share_over"].to_list()
-    assert list(line.y) == shown  # hidden quarters stay None: gaps
-    hidden = int(table.is_hidden("share_over").sum())
+    km = next(t for t in chart.figure.data if t.name.startswith("Alle sager"))
+    shown = [y for y in km.y if y is not None]
+    assert shown and shown == sorted(shown, reverse=True)  # waiting never grows
+    assert "hvert trin samler mindst 5 afsluttede sager" in chart.note and "Kurven stopper ved dag" in chart.note
+
+
+def test_trend_by_quarter_leaves_hidden_quarters_out_and_names_them(db, whole):
+    table = stage_times.trend(db, whole, STAGE, 91)
+    chart = charts.trend(table, overview.events(db), overview.pilot_window(db), overview.pool_period(db), "median", 91)
+    assert set(metas(chart)) == {"dage"}
+    hidden = int(table.is_hidden("median").sum())
     assert hidden and f"{hidden} punkter er udeladt" in chart.note
-    assert "foreløbige" in chart.note
-    provisional = table.frame["provisional"].to_list()
-    assert [c == "white" for c in line.marker.color] == provisional
-    assert any("2020K4" in h and "(foreløbig)" in h for h in line.customdata)
-    median = charts.trend(table, events, None, None, "median", 35)
-    assert set(metas(median)) == {"dage"}
     with pytest.raises(ValueError):
-        charts.trend(table, events, measure="mean")
+        charts.trend(table, overview.events(db), measure="mean")
 
 
-def test_regions_with_intervals_and_the_national_line(db):
-    table = processing.by_region(db, CaseFilter(*VIEW), "referral_to_team_meeting", 35)
-    chart = charts.regions(table, "share_over", 35)
+def test_regions_with_intervals_and_the_national_line(db, whole):
+    table = stage_times.by_region(db, whole.period, STAGE, 91)
+    chart = charts.regions(table, "share_over", 91)
     bars = chart.figure.data[0]
-    assert bars.meta == "andel" and list(bars.x) == ["Region Midtjylland", "Region Syddanmark", "Region Hovedstaden"]
+    assert bars.meta == "andel" and list(bars.x) == ["Region Midtjylland", "Region Hovedstaden"]
     assert bars.error_y.array is not None
-    assert any(a.text.startswith("Hele landet: ") for a in chart.figure.layout.annotations)
-    assert "udeladt" not in chart.note and "2 regioner uden tal" in chart.note  # no cases: not hidden
+    assert "Hele landet: 12,5 %" in [a.text for a in chart.figure.layout.annotations]  # 41 of 328 waited > 91 days
+    assert "3 regioner uden tal" in chart.note and "udeladt" not in chart.note  # no cases: not hidden
     assert charts.regions(table, "median").figure.data[0].meta == "dage"
 
 
-def test_funnel_has_limits_points_and_names_left_out(db):
-    funnel = processing.funnel(db, CaseFilter(*VIEW), "referral_to_team_meeting", 35, followup_days=35)
+def test_funnel_has_limits_and_points_on_a_log_axis(db):
+    funnel = stage_times.funnel(db, STAGE, 91)
     chart = charts.funnel(funnel)
     kinds = metas(chart)
     assert kinds.count("grænse") == 4 and kinds[-1] == "andel"
     points = chart.figure.data[-1]
-    assert list(points.x) == funnel.points.frame["cases"].to_list()
-    assert any("Aarhus: 41,7 % (20 af 48 sager)" == c for c in points.customdata)
-    assert "2 kommuner er udeladt" in chart.note
+    assert sorted(points.x) == sorted(funnel.points.frame["cases"].to_list()) == [82, 82, 164]
     assert chart.figure.layout.xaxis.type == "log"
 
 
-def test_histogram_leaves_hidden_bins_out_and_counts_them(db):
-    dist = processing.distribution(db, AARHUS_VIEW, "referral_to_team_meeting", 14)
+def test_histogram_bins_are_zero_or_at_least_k_and_open_cases_are_named(db, whole):
+    dist = stage_times.bins(db, whole, STAGE)
     chart = charts.histogram(dist)
     bars = chart.figure.data[0]
     assert bars.meta == "antal"
-    assert list(bars.x) == ["0–13", "14–27", "28–41", "42–55", "56–69", "70+"]
-    assert all(y is None or y == 0 or y >= 5 for y in bars.y)
-    hidden = int(dist.bins.is_hidden("closed").sum())
-    assert hidden and f"{hidden} søjler er udeladt" in chart.note
-    assert "70 dage eller mere" in chart.note and "20 sager venter stadig" in chart.note
+    assert all(y == 0 or y >= K for y in bars.y) and sum(bars.y) == 287  # every decided case
+    assert bars.x[-1].endswith("+") and "41 sager venter stadig" in chart.note
 
 
-def test_every_trace_declares_what_it_carries(db):
+def test_every_trace_declares_what_it_carries(db, whole):
     built = [
-        charts.survival_curve(processing.curve(db, AARHUS_VIEW, "referral_to_decision"), 91),
-        charts.medians_by_stage(processing.stage_summaries(db, AARHUS_VIEW, 91)),
-        charts.trend(processing.trend(db, CaseFilter(*VIEW), "referral_to_decision", 91), overview.events(db),
-                                overview.pilot_window(db), processing.pool_period(db)),
-        charts.regions(processing.by_region(db, AARHUS_VIEW, "referral_to_decision", 91)),
-        charts.funnel(processing.funnel(db, AARHUS_VIEW, "referral_to_decision", 91)),
-        charts.histogram(processing.distribution(db, AARHUS_VIEW, "referral_to_decision")),
+        charts.survival_curve(stage_times.curve(db, whole, STAGE), 91),
+        charts.medians_by_stage(stage_times.stage_table(db, whole, 91)),
+        charts.trend(stage_times.trend(db, whole, STAGE, 91), overview.events(db), overview.pilot_window(db),
+                     overview.pool_period(db)),
+        charts.regions(stage_times.by_region(db, whole.period, STAGE, 91)),
+        charts.funnel(stage_times.funnel(db, STAGE, 91)),
+        charts.histogram(stage_times.bins(db, whole, STAGE)),
     ]
     for chart in built:
         assert chart.figure.data and all(m in KINDS for m in metas(chart))

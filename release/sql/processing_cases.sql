@@ -1,8 +1,7 @@
--- Days each case has spent in each stage of case processing, one row per case. A stage runs from
--- its start event to its end event; a case still waiting at the data's end is open, and its days
--- run to the data's end (censored). <stage>_days is null for cases that never entered the stage;
--- <stage>_done says whether the end event has happened; <stage>_followup is the days from the
--- stage's start to the data's end. No ids.
+-- One row per referred case with the breakdowns the release counts by and the days spent in each
+-- stage of case processing (analysis of stages: release/processing/stages.py). A case still
+-- waiting at the data's end is open and its days run to the data's end (censored); <stage>_days
+-- is null for a case that never entered the stage. No ids.
 with cases as (
     select * from fct_cases
 ),
@@ -30,7 +29,7 @@ entered as (
     cross join dataset
 ),
 
-final as (
+stages as (
     select
         municipality_code,
         region_code,
@@ -79,6 +78,32 @@ final as (
         in_course and had_internship as course_start_to_internship_done,
         date_diff('day', course_start_date, data_end) as course_start_to_internship_followup
     from entered
+),
+
+final as (
+    select
+        year(referral_date)::varchar || 'K' || quarter(referral_date)::varchar as quarter,
+        lpad(municipality_code::varchar, 3, '0') as municipality,
+        sex,
+        age_band as age,
+        case when referral_to_decision_done then decision else 'pending' end as case_decision,
+        case when referral_to_team_meeting_done then 'yes' else 'no' end as meeting,
+        case when decision_to_course_start_done then 'yes' else 'no' end as started,
+        case when decision_to_coordinator_done then 'yes' else 'no' end as coordinator,
+        case when course_start_to_internship_done then 'yes' else 'no' end as internship,
+        referral_to_team_meeting_days,
+        referral_to_team_meeting_done,
+        team_meeting_to_decision_days,
+        team_meeting_to_decision_done,
+        referral_to_decision_days,
+        referral_to_decision_done,
+        decision_to_course_start_days,
+        decision_to_course_start_done,
+        decision_to_coordinator_days,
+        decision_to_coordinator_done,
+        course_start_to_internship_days,
+        course_start_to_internship_done
+    from stages
 )
 
 select * from final
