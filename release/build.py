@@ -32,19 +32,15 @@ def build(con: duckdb.DuckDBPyConnection, k: int) -> Certificate:
     """Build the release into the load's database (tables rel_*), or raise CertificationFailed."""
     ctx = _context(con, k)
     themes = [theme(ctx) for theme in THEMES]
-    declared = CellSet()
-    for theme in themes:
-        theme.declare(declared)
     started = time.perf_counter()
-    cells, equations, hidden = _protect(ctx, declared)
+    # A theme whose counts no relation ties to another's (case processing) is protected on its
+    # own: the others' trials of optional tables then do not protect its cells again each time,
+    # and what they release does not depend on it.
+    parts = [_protected_part(ctx, [t for t in themes if not getattr(t, "separate", False)])]
+    parts += [_protected_part(ctx, [t]) for t in themes if getattr(t, "separate", False)]
+    cells, equations, hidden = _joined(parts)
     layout = Layout(cells.height, tuple(equations))
     shown = Shown(cells, hidden)
-    zeros = {shown.row(*key) for theme in themes for key in theme.pinning_zeros(shown)}
-    if zeros:
-        initial = [h or i in zeros for i, h in enumerate(hidden)]
-        hidden = suppress(cells["value"].to_list(), layout, k=ctx.k, hidden=initial,
-                          released=cells["released"].to_list(), cost=_costs(ctx, cells), local=True)
-        shown = Shown(cells, hidden)
     suppressed = time.perf_counter() - started
     tables: dict[str, list[pl.DataFrame]] = {}
     for theme in themes:
@@ -57,6 +53,33 @@ def build(con: duckdb.DuckDBPyConnection, k: int) -> Certificate:
     certificate = certify(cells, layout, hidden, k, lower, suppressed)
     _write(con, ctx, cells, hidden, equations, merged_tables, certificate)
     return certificate
+
+
+def _protected_part(ctx: Context, themes: list) -> tuple[pl.DataFrame, list, list[bool]]:
+    """The cells of these themes protected together, zeros that would pin a count of units
+    hidden too (see the themes' pinning_zeros)."""
+    declared = CellSet()
+    for theme in themes:
+        theme.declare(declared)
+    cells, equations, hidden = _protect(ctx, declared)
+    shown = Shown(cells, hidden)
+    zeros = {shown.row(*key) for theme in themes for key in theme.pinning_zeros(shown)}
+    if zeros:
+        initial = [h or i in zeros for i, h in enumerate(hidden)]
+        hidden = suppress(cells["value"].to_list(), Layout(cells.height, tuple(equations)), k=ctx.k, hidden=initial,
+                          released=cells["released"].to_list(), cost=_costs(ctx, cells), local=True)
+    return cells, equations, hidden
+
+
+def _joined(parts: list[tuple[pl.DataFrame, list, list[bool]]]) -> tuple[pl.DataFrame, list, list[bool]]:
+    """Protected parts side by side: cells numbered on, equations shifted with them."""
+    frames, equations, hidden, offset = [], [], [], 0
+    for cells, eqs, mask in parts:
+        frames.append(cells.with_columns((pl.col("cell") + offset).cast(cells.schema["cell"])))
+        equations += [(tuple(p + offset for p in members), total + offset) for members, total in eqs]
+        hidden += list(mask)
+        offset += cells.height
+    return pl.concat(frames), equations, hidden
 
 
 def _settle_units(ctx: Context, cells: pl.DataFrame, layout: Layout, hidden: list[bool],
@@ -79,28 +102,23 @@ def _protect(ctx: Context, declared: CellSet) -> tuple[pl.DataFrame, list, list[
     stays as unreleased cells: its counts exist all the same, and an intruder who subtracts shown
     counts meets them, so the engine protects the small ones."""
     accepted = declared.required()
-    # No relation ties two measures: an optional table is tried against the tables of its own
-    # measures only, and the whole release is protected once at the end.
-    before_cache: dict[tuple[int, ...], dict] = {}
+    cells, equations, hidden = _suppressed(ctx, accepted)
+    if not declared.optional():
+        return cells, equations, hidden  # nothing to try: protected once
     for table in declared.optional():
         withheld = table.with_columns(pl.lit(False).alias("released"))
         if not rules.may_carry(table["value"].filter(table["released"]), ctx.k):
             accepted = [*accepted, withheld]
             continue
-        measures = set(table["measure"].unique().to_list())
-        same = [t for t in accepted if measures & set(t["measure"].unique().to_list())]
-        key = tuple(id(t) for t in same)
-        if key not in before_cache:
-            cells, _, hidden = _suppressed(ctx, same)
-            before_cache[key] = dict(zip(_keys(cells), hidden))
-        before = before_cache[key]
-        trial_cells, _, trial_hidden = _suppressed(ctx, [*same, table])
+        trial_cells, trial_equations, trial_hidden = _suppressed(ctx, [*accepted, table])
+        before = dict(zip(_keys(cells), hidden))
         after = dict(zip(_keys(trial_cells), trial_hidden))
         own = [after[key] for key, released in zip(_keys(table), table["released"]) if released]
         if any(h and not before.get(key, True) for key, h in after.items()) or 2 * sum(own) > len(own):
             accepted = [*accepted, withheld]
             continue
         accepted = [*accepted, table]
+        cells, equations, hidden = trial_cells, trial_equations, trial_hidden
     cells, equations, hidden = _suppressed(ctx, accepted)
     return cells, equations, hidden
 

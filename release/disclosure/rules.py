@@ -58,11 +58,12 @@ def importance(period_kinds: frozenset[str], area_level: str, grp: str) -> int:
     return 2
 
 
-def may_carry(values: pl.Series, k: int) -> bool:
+def may_carry(values: pl.Series, k: int, ratio: float = 1.0) -> bool:
     """Whether the data may carry a table: not when more of its counts are small (1 to k-1) than
-    reach k, for then most of what it shows beyond zeros would be hidden."""
+    `ratio` times those that reach k (by default: not when most of what it shows beyond zeros
+    would be hidden)."""
     big = int((values >= k).sum())
-    return 0 < big and int(values.is_between(1, k - 1).sum()) <= big
+    return 0 < big and int(values.is_between(1, k - 1).sum()) <= ratio * big
 
 
 def share_shown(part: int | None, complement: int | None) -> bool:

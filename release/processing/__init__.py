@@ -25,11 +25,19 @@ MEASURE = "cases"
 GROUPS = ("", *(group_key(sex=s) for s in ("F", "M")),
           *(group_key(age=a) for a in ("16-29", "30-39", "40-49", "50-59", "60+")),
           *(group_key(case_decision=d) for d in ("resource_course", "flex_job", "disability_pension", "other")))
+# A block of views is released only where at most one count in ten of it is small (1 to k-1) for
+# each count of at least k: its counts are tied to every other block through the periods, the
+# areas and the states, so each small count spreads suppression far (on the synthetic data at a
+# tenth of the default size, the municipalities have one small count for four, and protecting
+# them took most of a minute); the default data carry every block (at most 6 in 100).
+BLOCK_RATIO = 0.1
 STATISTICS = ("median", "q1", "q3", "p90", "naive_median", "median_lower", "median_upper")
 
 
 class Processing:
     """Cells and statistics of case-processing times."""
+
+    separate = True  # no relation ties its counts to another theme's (release.build)
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
@@ -161,7 +169,7 @@ class Processing:
             counts = self._tabulate(stages.specs(()), periods, level, views)
             # The parts its splits need (age band by decision beside age band by course) count too.
             values = pl.concat([counts, *self._partners([counts])])["value"]
-            if rules.may_carry(values, self.ctx.k):
+            if rules.may_carry(values, self.ctx.k, BLOCK_RATIO):
                 kept[name] = (periods, level, views, parents)
         return kept
 
@@ -232,7 +240,9 @@ class Processing:
             view = self.view_cases(period, area, grp)
             for stage in STAGES:
                 keys = {name: stages.cell_group(grp, dims) for name, dims in stages.counts(stage).items()}
-                if not shown.known(MEASURE, period, area, keys["cases"]):
+                # A view's row needs all its counts in the release: a group's cases can be a cell
+                # (the part of a split) while the group's block was withheld.
+                if not all(key is None or shown.known(MEASURE, period, area, key) for key in keys.values()):
                     continue
                 values = {name: (0 if key is None else shown.shown(MEASURE, period, area, key))
                           for name, key in keys.items()}

@@ -41,10 +41,12 @@ def build(theme: "Processing", shown: Shown) -> tuple[pl.DataFrame, pl.DataFrame
             closed = shown.shown(measure, period, area, keys["closed"])
             days = [(t, shown.shown(measure, period, area, stages.within_group(grp, stage, t))) for t in LADDER
                     if shown.known(measure, period, area, stages.within_group(grp, stage, t))]
-            days = [(t, n) for t, n in days if n is not None]
+            durations, ended = stages.durations(view, stage)
+            # The thresholds are released whatever waits after them (the shares over them): on the
+            # curve, as on the ladder, a day counts only while at least k cases still wait after it.
+            days = [(t, n) for t, n in days if n is not None and int((durations > t).sum()) >= theme.ctx.k]
             if not days:
                 continue
-            durations, ended = stages.durations(view, stage)
             survival = kaplan_meier(durations, ended)
             base = (period, area, grp, stage)
             points.append((*base, 0, 1.0, 1.0, 1.0, 1.0 if closed else None))

@@ -40,6 +40,10 @@ PAGE_FILTERS: dict[str, list[dict]] = {
         {"region": "Region Syddanmark", "alder": "40-49", "fra": "2017K3", "til": "2018K2"},
     ],
     "processing.py": [
+        {"gruppe": "Kvinder"}, {"gruppe": "60+ år"}, {"gruppe": "Afgørelse: fleksjob"}, {"periode": "2019"},
+        {"periode": "2018K2"}, {"region": "Region Sjælland", "periode": "2018"},
+        {"region": "Region Midtjylland", "kommunen": "Aarhus", "fase": "Forløbsstart → første virksomhedspraktik"},
+        # links made before the release: free ranges, municipality sets, crossed filters
         {"koen": "Kvinder"}, {"alder": "60+"}, {"afgoerelse": "Fleksjob"}, {"fra": "2019K1", "til": "2019K4"},
         {"region": "Region Hovedstaden", "kommune": ["København", "Frederiksberg"]},
         {"region": "Region Midtjylland", "kommune": ["Aarhus"], "koen": "Kvinder", "afgoerelse": "Førtidspension"},

@@ -51,3 +51,5 @@ def test_shares_and_what_a_table_may_carry():
     assert rules.share_shown(3, 9) and not rules.share_shown(None, 9) and not rules.share_shown(0, 0)
     assert rules.may_carry(pl.Series([0, 7, 12, 3]), 5)
     assert not rules.may_carry(pl.Series([0, 7, 2, 3]), 5) and not rules.may_carry(pl.Series([0, 0]), 5)
+    assert not rules.may_carry(pl.Series([0, 7, 12, 3]), 5, ratio=0.1)  # one small for two big: too many
+    assert rules.may_carry(pl.Series([3, *range(5, 15)]), 5, ratio=0.1)  # one small for ten big
