@@ -93,7 +93,7 @@ def public_value(value: float | int | None) -> ProtectedValue:
 
 def select_rows(table: ProtectedTable, column: str, value) -> ProtectedTable:
     """The rows where `column` equals `value`, with their hidden flags."""
-    mask = pl.Series((table.frame[column] == value).to_list())
+    mask = pl.Series((table.frame[column] == value).to_list(), dtype=pl.Boolean)
     return ProtectedTable(
         table.frame.filter(mask),
         {c: m.filter(mask) for c, m in table.hidden.items()},

@@ -242,7 +242,8 @@ class Processing:
                 keys = {name: stages.cell_group(grp, dims) for name, dims in stages.counts(stage).items()}
                 # A view's row needs all its counts in the release: a group's cases can be a cell
                 # (the part of a split) while the group's block was withheld.
-                if not all(key is None or shown.known(MEASURE, period, area, key) for key in keys.values()):
+                if keys["cases"] is None or not all(key is None or shown.known(MEASURE, period, area, key)
+                                                    for key in keys.values()):
                     continue
                 values = {name: (0 if key is None else shown.shown(MEASURE, period, area, key))
                           for name, key in keys.items()}
