@@ -10,6 +10,8 @@ names the nearest view that is, and says so in Danish.
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import unquote
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -443,7 +445,14 @@ def from_old_link(db: LiveDatabase, old: dict) -> tuple[StageView, list[str]]:
 
 
 def _one(value) -> str:
-    """A link's value as one string (a repeated key: its first value)."""
+    """A link's value as one string (a repeated key: its first value), Danish letters repaired
+    where the address was not decoded ('Forl%C3%B8b') or decoded twice ('ForlÃ¸b'), in one Unicode
+    form."""
     if isinstance(value, list):
-        return str(value[0]) if value else ""
-    return "" if value is None else str(value)
+        value = value[0] if value else ""
+    text = unquote("" if value is None else str(value))
+    try:
+        text = text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return unicodedata.normalize("NFC", text)
