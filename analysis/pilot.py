@@ -29,8 +29,7 @@ from stats.funnel import FunnelLimits
 
 OFFER_TYPES = ["company_internship", "mentor", "education", "health_or_social", "other"]
 OUTCOMES = ["offer_adjusted", "offer_kept", "offer_replaced", "withdrawn"]
-SEXES = {"F": "Kvinder", "M": "Mænd"}
-AGE_BANDS = ["16-29", "30-39", "40-49", "50-59", "60+"]
+SEXES, AGE_BANDS = release.SEXES, release.AGE_BANDS
 DURATION_STATISTICS = ("median", "q1", "q3", "p90", "naive_median")
 MEASURE_DAYS = "pilot_days_to_advice"
 
@@ -59,19 +58,6 @@ def periods(db: LiveDatabase) -> list[release.Period]:
 def window(db: LiveDatabase) -> release.Period:
     """The pilot window."""
     return release.periods(db, "pilot_window")[0]
-
-
-def nearest_period(db: LiveDatabase, start: date, end: date) -> tuple[str, bool]:
-    """The released period nearest a free range of days (an old link's «fra»/«til»), and whether
-    it is exactly that range: the one whose days overlap the range's most, as a share of the days
-    in either (Jaccard), then the shortest."""
-    def overlap(p: release.Period) -> float:
-        shared = max(0, (min(p.end, end) - max(p.start, start)).days + 1)
-        union = (max(p.end, end) - min(p.start, start)).days + 1
-        return shared / union
-
-    best = max(periods(db), key=lambda p: (overlap(p), -(p.end - p.start).days))
-    return best.id, (best.start, best.end) == (start, end)
 
 
 def _label(db: LiveDatabase, view: PilotView) -> str:
@@ -322,7 +308,7 @@ def from_old_link(db: LiveDatabase, old: dict) -> tuple[PilotView, list[str]]:
         start, end = (first or w).start, (last or w).end
         if start > end:
             start, end = end, start
-        period, exact = nearest_period(db, max(start, w.start), min(end, w.end))
+        period, exact = release.nearest_period(periods(db), max(start, w.start), min(end, w.end))
         if not exact:
             label = {p.id: p.label for p in release.periods(db)}[period]
             notes.append(f"Linket bad om perioden {old.get('fra', '…')}–{old.get('til', '…')}. Tallene udgives kun "

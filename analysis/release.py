@@ -31,6 +31,24 @@ class Period:
     quarters: tuple[str, ...]
 
 
+# The breakdowns a reader can pick by, with their Danish names (release.cells.DIMENSIONS).
+SEXES = {"F": "Kvinder", "M": "Mænd"}
+AGE_BANDS = ["16-29", "30-39", "40-49", "50-59", "60+"]
+
+
+def nearest_period(candidates: list[Period], start: date, end: date) -> tuple[str, bool]:
+    """The period among `candidates` nearest a free range of days (an old link's «fra»/«til»),
+    and whether it is exactly that range: the one whose days overlap the range's most, as a share
+    of the days in either (Jaccard), then the shortest."""
+    def overlap(p: Period) -> float:
+        shared = max(0, (min(p.end, end) - max(p.start, start)).days + 1)
+        union = (max(p.end, end) - min(p.start, start)).days + 1
+        return shared / union
+
+    best = max(candidates, key=lambda p: (overlap(p), -(p.end - p.start).days))
+    return best.id, (best.start, best.end) == (start, end)
+
+
 def periods(db: LiveDatabase, kind: str | None = None) -> list[Period]:
     """The released periods (of one role), in time order."""
     out = [Period(r["period"], r["label_da"], frozenset(r["kinds"].split(",")), r["start_date"], r["end_date"],

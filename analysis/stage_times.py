@@ -30,8 +30,7 @@ from analysis.protected import (
 )
 from stats.funnel import FunnelLimits
 
-SEXES = {"F": "Kvinder", "M": "Mænd"}
-AGE_BANDS = ["16-29", "30-39", "40-49", "50-59", "60+"]
+SEXES, AGE_BANDS = release.SEXES, release.AGE_BANDS
 DECISIONS = {"resource_course": "Ressourceforløb", "flex_job": "Fleksjob", "disability_pension": "Førtidspension",
              "other": "Anden afgørelse"}
 QUANTILES = ("median", "q1", "q3", "p90", "naive_median")
@@ -380,19 +379,6 @@ def funnel(db: LiveDatabase, stage: str, days: int) -> StageFunnel:
 # --- old links ----------------------------------------------------------------------------------------
 
 
-def nearest_period(db: LiveDatabase, start: date, end: date) -> tuple[str, bool]:
-    """The released period nearest a free range of days, and whether it is exactly that range:
-    the one overlapping the range most as a share of the days in either (Jaccard), then the
-    shortest."""
-    def overlap(p: release.Period) -> float:
-        shared = max(0, (min(p.end, end) - max(p.start, start)).days + 1)
-        union = (max(p.end, end) - min(p.start, start)).days + 1
-        return shared / union
-
-    best = max(periods(db), key=lambda p: (overlap(p), -(p.end - p.start).days))
-    return best.id, (best.start, best.end) == (start, end)
-
-
 def from_old_link(db: LiveDatabase, old: dict) -> tuple[StageView, list[str]]:
     """The released view nearest a link made before the release, and Danish notes on what
     changed: a free range of quarters opens the nearest released period, one municipality that
@@ -409,7 +395,7 @@ def from_old_link(db: LiveDatabase, old: dict) -> tuple[StageView, list[str]]:
         if start > end:
             start, end = end, start
             notes.append("Linkets «Til kvartal» lå før «Fra kvartal»; perioden er vendt om.")
-        period, exact = nearest_period(db, start, end)
+        period, exact = release.nearest_period(periods(db), start, end)
         if not exact:
             name = {p.id: p.label for p in release.periods(db)}[period]
             notes.append(f"Linket bad om perioden {_one(old.get('fra')) or '…'}–{_one(old.get('til')) or '…'}. "

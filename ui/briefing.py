@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import settings
-from analysis import overview, pilot, pool, stage_times
+from analysis import overview, pilot, pool, release, stage_times
 from analysis.database import LiveDatabase
 from analysis.protected import ProtectedValue, note, select_rows, value_of
 from ui import charts, labels, pool_charts, processing_charts
@@ -94,6 +94,13 @@ def _overview(db: LiveDatabase, region: str | None, figure) -> Section:
     return Section("Overblik", figures, [(chart, "Personer i ressourceforløb pr. kvartal.")])
 
 
+def _scope(exact: bool, start: date, end: date, label: str, note: str) -> list[str]:
+    """What a section says when it shows another released view than the briefing's range."""
+    text = [] if exact else [f"Tallene udgives for faste perioder; briefingens periode ({fmt.day(start)} – "
+                             f"{fmt.day(end)}) er vist som den nærmeste: {label}."]
+    return text + ([note] if note else [])
+
+
 def _pilot(db: LiveDatabase, start: date, end: date, region: str | None, figure) -> Section:
     theme = "Forsøget med sundhedskoordinatoren"
     info = db.refresh()
@@ -102,7 +109,7 @@ def _pilot(db: LiveDatabase, start: date, end: date, region: str | None, figure)
         return Section(theme, text=[f"Den valgte periode ligger uden for forsøget ({fmt.day(info.pilot_start)} – "
                                     f"{fmt.day(info.pilot_end)})."])
     # The release holds fixed periods: the briefing's range opens the nearest one, and says so.
-    period, exact = pilot.nearest_period(db, first, last)
+    period, exact = release.nearest_period(pilot.periods(db), first, last)
     view, note = pilot.section_view(db, pilot.PilotView(period, region or "000"), "headline")
     head = pilot.headline(db, view)
     D = labels.PILOT_DEFINITIONS
@@ -118,18 +125,14 @@ def _pilot(db: LiveDatabase, start: date, end: date, region: str | None, figure)
     chart = charts.pilot_requests_by_quarter(pilot.by_quarter(db, quarterly), overview.events(db))
     label = {p.id: p.label for p in pilot.periods(db)}[view.period]
     text = [f"Forsøgets anmodninger, {label}."]
-    if not exact:
-        text.append(f"Tallene udgives for faste perioder; briefingens periode ({fmt.day(first)} – {fmt.day(last)}) "
-                    f"er vist som den nærmeste: {label}.")
-    if note:
-        text.append(note)
+    text += _scope(exact, first, last, label, note)
     return Section(theme, figures, [(chart, "Anmodninger pr. kvartal og i alt.")], text)
 
 
 def _processing(db: LiveDatabase, start: date, end: date, region: str | None, figure) -> Section:
     theme = "Sagsbehandlingstider"
     # The release holds fixed periods: the briefing's range opens the nearest one, and says so.
-    period, exact = stage_times.nearest_period(db, start, end)
+    period, exact = release.nearest_period(stage_times.periods(db), start, end)
     view, note = stage_times.section_view(db, stage_times.StageView(period, region or "000"), "stages")
     days = 7 * THRESHOLD_WEEKS
     row = stage_times.stage_table(db, view, days)
@@ -158,11 +161,7 @@ def _processing(db: LiveDatabase, start: date, end: date, region: str | None, fi
                                     overview.pool_period(db), "median", days)
     label = stage_times.label(db, view)
     text = [f"Sager visiteret: {label}."]
-    if not exact:
-        text.append(f"Tallene udgives for faste perioder; briefingens periode ({fmt.day(start)} – {fmt.day(end)}) "
-                    f"er vist som den nærmeste: {label}.")
-    if note:
-        text.append(note)
+    text += _scope(exact, start, end, label, note)
     return Section(theme, figures, [(chart, f"Median, {stage.lower()}, efter visitationskvartal.")], text)
 
 
