@@ -1,4 +1,8 @@
-"""One load: discover, read, validate, transform, and publish a new database version."""
+"""One load: discover, read, validate, transform, and publish a new database version.
+
+The load builds its database (contract tables, marts, release) on the load side and publishes
+it there; the app's pointer gets a separate served file with the release alone (etl/served.py).
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,9 @@ from typing import TYPE_CHECKING
 import duckdb
 
 import settings
-from etl import contract, extract, transform, validate
+from etl import contract, extract, served, transform, validate
 from etl.problems import InvalidInput, Problem
-from etl.publish import Store
+from etl.publish import Store, work_pointer
 
 if TYPE_CHECKING:
     from release.disclosure.certify import Certificate
@@ -30,7 +34,7 @@ class LoadResult:
     """What a successful load published."""
 
     version: int
-    path: Path
+    path: Path  # the served file (what the app shows)
     loaded_at: datetime
     synthetic: bool
     rows: dict[str, int]
@@ -38,12 +42,14 @@ class LoadResult:
     certificate: Certificate | None = None
     # Seconds per phase: read and validate, marts, release (build, protect, certify), publish.
     seconds: dict[str, float] = field(default_factory=dict)
+    work_path: Path | None = None  # the load's database (case-level tables, marts, release)
 
 
 def load(
     paths: list[Path],
     db: Path,
     *,
+    work_db: Path | None = None,
     ignore_extra_columns: bool = False,
     encoding: str | None = None,
     pilot_window: tuple[date, date] = (settings.PILOT_START, settings.PILOT_END),
@@ -51,18 +57,27 @@ def load(
 ) -> LoadResult:
     """Validate the dataset at `paths` and publish it as the next version behind `db`.
 
+    The load's own database (contract tables, marts, release) is versioned behind `work_db`
+    (default: publish.work_pointer(db)); `db` gets the served file, holding the release only.
     Raises InvalidInput (nothing published) when the files break the contract, and
     release.build.CertificationFailed (nothing published) when the release cannot be certified.
     """
     step = progress or (lambda stage: None)
     store = Store(db)
+    work = Store(work_db if work_db is not None else work_pointer(db))
+    if work.versions_dir.resolve() == store.versions_dir.resolve():
+        raise ValueError("indlæsningens database og den udgivne fil skal ligge hver for sig")
     dataset = extract.discover([Path(p) for p in paths])
-    with store.lock():
-        version = store.next_version()
-        staged = store.staging_path(version)
-        for leftover in (staged, staged.with_name(staged.name + ".wal")):
+    with store.lock(), work.lock():
+        # One number for both files; after a crash between the two publishes they may differ.
+        version = max(store.next_version(), work.next_version())
+        staged, served_staged = work.staging_path(version), store.staging_path(version)
+        leftovers = [f for s in (staged, served_staged) for f in (s, s.with_name(s.name + ".wal"))]
+        for leftover in leftovers:
             leftover.unlink(missing_ok=True)
-        previous = store.current()
+        # The load log's history: the load side's current version, or before the first split
+        # load a served file that still holds the log.
+        previous = work.current() or store.current()
         try:
             con = duckdb.connect(str(staged))
             try:
@@ -70,17 +85,23 @@ def load(
                     con, dataset, version, previous, ignore_extra_columns, encoding, pilot_window, step
                 )
                 con.execute("CHECKPOINT")
+                step(STAGES[4])
+                started = time.perf_counter()
+                served.write(con, served_staged)
             finally:
                 con.close()
-            step(STAGES[4])
-            started = time.perf_counter()
-            result.path = store.publish(staged, version)
+            served.check(served_staged)
+            # The load side first: a crash between the two leaves the previous version serving.
+            result.work_path = work.publish(staged, version)
+            result.path = store.publish(served_staged, version)
             result.seconds["publish"] = time.perf_counter() - started
         except BaseException:
-            for leftover in (staged, staged.with_name(staged.name + ".wal")):
+            for leftover in leftovers:
                 leftover.unlink(missing_ok=True)
             raise
+        work.prune(settings.KEEP_VERSIONS)
         store.prune(settings.KEEP_VERSIONS)
+        served.retire_unserved(store)
     return result
 
 

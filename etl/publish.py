@@ -4,6 +4,10 @@ The pointer (the --db path) is a symbolic link to the current version in `<db>.v
 A load writes a new file beside the versions, and only when it is complete and closed is the
 link replaced (rename is atomic), so a reader never sees a half-written database and a crash
 at any point leaves the previous version serving.
+
+Two stores take part in a load: the served one (the pointer the app reads, holding the release
+only; etl/served.py) and the load's own (case-level tables and marts), which by default lives
+in `load/` beside the served pointer, a folder the app has no setting for.
 """
 
 from __future__ import annotations
@@ -16,6 +20,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 VERSION_FILE = re.compile(r"^v(\d{4,})\.duckdb$")
+LOAD_FOLDER = "load"
+
+
+def work_pointer(db: Path) -> Path:
+    """The load's database beside the served pointer `db`: `<folder of db>/load/<name of db>`."""
+    db = Path(db).absolute()
+    return db.parent / LOAD_FOLDER / db.name
 
 
 class Store:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import duckdb
+
+from etl.publish import work_pointer
+
 
 CASE_COLUMNS = [
     "case_id", "municipality_code", "sex", "age_band", "referral_date", "team_meeting_date",
@@ -83,3 +87,14 @@ def write_dataset(folder: Path, overrides: dict[str, tuple[list[str], list[list[
         if name not in omit:
             write_csv(folder / f"{name}.csv", header, [list(r) for r in rows])
     return folder
+
+
+def open_published(db: Path) -> duckdb.DuckDBPyConnection:
+    """An independent read of what a load published behind the pointer `db`: the served file,
+    read-only, with the load's own database attached behind it, so release tables come from the
+    served file and case-level tables and marts (the tests' truth) from the load's database."""
+    con = duckdb.connect(str(db), read_only=True)
+    load = str(work_pointer(db)).replace("'", "''")
+    con.execute(f"ATTACH '{load}' AS load (READ_ONLY)")
+    con.execute("SET search_path = 'main,load.main'")
+    return con

@@ -12,6 +12,7 @@ import pytest
 import xlsxwriter
 
 from etl.load import load
+from etl.publish import work_pointer
 from tests.fixtures import TABLES, write_csv, write_dataset
 
 DANISH_HEADERS = {
@@ -66,7 +67,7 @@ def _danish_tables(style: str) -> dict:
 
 
 def _marts(db: Path) -> dict[str, pl.DataFrame]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(work_pointer(db)), read_only=True)  # marts live in the load's database
     try:
         names = [r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'fct_%' OR table_name LIKE 'agg_%'"

@@ -27,10 +27,11 @@ def run_page(page: str, params: dict):
 
 
 def query(db: Path, sql: str) -> list[tuple]:
-    """An independent read of the published database (not through the app's code)."""
-    import duckdb
+    """An independent read of what was published (not through the app's code): the served file,
+    with the load's database behind it for case-level truth."""
+    from tests.fixtures import open_published
 
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_published(db)
     try:
         return con.execute(sql).fetchall()
     finally:

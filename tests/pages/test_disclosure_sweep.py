@@ -11,13 +11,13 @@ import json
 import re
 from pathlib import Path
 
-import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import settings
 from release.disclosure import suppression
 from analysis.protected import HIDDEN_MARK
+from tests.fixtures import open_published
 from tests.pages.runner import run_page
 from ui.widgets import PUBLIC_NOTE
 
@@ -154,7 +154,7 @@ def _views(db: Path, monkeypatch) -> dict[str | None, AppTest]:
 
 
 def _sql(db: Path, query: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_published(db)
     try:
         return con.execute(query).fetchall()
     finally:

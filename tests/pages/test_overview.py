@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import duckdb
 from streamlit.testing.v1 import AppTest
 
 import settings
 from analysis.protected import HIDDEN_MARK
+from tests.fixtures import open_published
 
 APP = str(settings.ROOT / "app.py")
 
@@ -23,7 +23,7 @@ def metrics(at: AppTest) -> dict[str, str]:
 
 
 def sql(db, query: str, params: dict | None = None):
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_published(db)
     try:
         return con.execute(query, params or {}).fetchall()
     finally:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 from streamlit.testing.v1 import AppTest
 
 from analysis.protected import HIDDEN_MARK
+from tests.fixtures import open_published
 from tests.pages.runner import open_page
 
 
@@ -26,7 +26,7 @@ def infos(at: AppTest) -> str:
 def test_headline_equals_an_independent_query(pilot_db, monkeypatch):
     at = run(pilot_db, monkeypatch)
     shown = metrics(at)
-    con = duckdb.connect(str(pilot_db), read_only=True)
+    con = open_published(pilot_db)
     [(n,)] = con.execute("SELECT count(*) FROM fct_pilot_requests WHERE request_date BETWEEN '2017-07-01' AND '2019-06-30'").fetchall()
     [(courses,)] = con.execute("SELECT count(*) FROM fct_cases WHERE course_start_date <= '2019-06-30' AND "
                                "(course_end_date IS NULL OR course_end_date >= '2017-07-01')").fetchall()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from etl.cli import main
@@ -15,13 +14,14 @@ from etl.publish import Store
 from release import build as release_build
 from release.disclosure import suppression
 from release.disclosure.certify import CertificationFailed
+from tests.fixtures import open_published
 from tests.pilot_fixture import write_pilot_dataset
 
 WINDOW = "2017K3-2019K2"
 
 
 def sql(db: Path, query: str, params: dict | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_published(db)
     try:
         return con.execute(query, params or {}).fetchall()
     finally:

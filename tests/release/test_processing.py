@@ -23,7 +23,7 @@ from lifelines.utils import median_survival_times
 
 import settings
 from etl.load import load
-from tests.fixtures import CASES, write_dataset
+from tests.fixtures import CASES, open_published, write_dataset
 from tests.processing_fixture import DATA_END, write_processing_dataset
 
 # lifelines' percentile() reads its step function, which is exact for Kaplan–Meier.
@@ -37,8 +37,8 @@ QUANTILES = {"median": 0.5, "q1": 0.25, "q3": 0.75, "p90": 0.9}
 
 
 def _served(folder: Path) -> duckdb.DuckDBPyConnection:
-    result = load([folder], folder.parent / "rf.duckdb")
-    return duckdb.connect(str(result.path), read_only=True)
+    load([folder], folder.parent / "rf.duckdb")
+    return open_published(folder.parent / "rf.duckdb")
 
 
 def _repeated(folder: Path, copies: int) -> Path:
