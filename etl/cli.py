@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 import traceback
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,8 @@ from etl.problems import InvalidInput
 from release import CertificationFailed
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNCERTIFIED = 0, 1, 2, 3
+WORK_DB_HELP = ("indlæsningens egen database med sager og marts (peger); dashboardet åbner den aldrig "
+                "(standard: load/<navn> ved siden af --db)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,14 +34,16 @@ def _parser() -> argparse.ArgumentParser:
 
     load = sub.add_parser("load", help="kontrollér og udgiv et datasæt som ny version af databasen")
     load.add_argument("paths", type=Path, nargs="+", help="mappe, projektmappe (.xlsx) eller filer")
-    load.add_argument("--db", type=Path, default=settings.DB_PATH)
+    load.add_argument("--db", type=Path, default=settings.DB_PATH, help="den udgivne fil, som dashboardet læser (peger)")
+    load.add_argument("--work-db", type=Path, help=WORK_DB_HELP)
     load.add_argument("--ignore-extra-columns", action="store_true", help="udelad ukendte kolonner bevidst")
     load.add_argument("--encoding", help="tegnkodning for CSV (ellers fundet automatisk)")
     load.add_argument("--pilot-start", type=date.fromisoformat, default=settings.PILOT_START)
     load.add_argument("--pilot-end", type=date.fromisoformat, default=settings.PILOT_END)
 
-    status = sub.add_parser("status", help="vis den udgivne version")
-    status.add_argument("--db", type=Path, default=settings.DB_PATH)
+    status = sub.add_parser("status", help="vis den udgivne version og indlæsningens database")
+    status.add_argument("--db", type=Path, default=settings.DB_PATH, help="den udgivne fil, som dashboardet læser (peger)")
+    status.add_argument("--work-db", type=Path, help=WORK_DB_HELP)
     status.add_argument("--json", action="store_true")
     return parser
 
@@ -82,6 +87,7 @@ def _load(args) -> int:
         ignore_extra_columns=args.ignore_extra_columns,
         encoding=args.encoding,
         pilot_window=(args.pilot_start, args.pilot_end),
+        work_db=args.work_db,
     )
     if sys.stderr.isatty():
         from rich.progress import Progress
@@ -99,6 +105,7 @@ def _load(args) -> int:
     rows = ", ".join(f"{k}: {_dk(v)}" for k, v in result.rows.items())
     kind = "syntetiske data" if result.synthetic else "data"
     print(f"Version {result.version} udgivet ({kind}; {rows}) -> {result.path}")
+    print(f"Indlæsningens database (sager og marts; dashboardet åbner den ikke): {result.work_path}")
     print(_certificate_line(result.certificate.__dict__))
     for source in result.sources:
         if source["ignored_columns"]:
@@ -109,24 +116,40 @@ def _load(args) -> int:
 def _status(args) -> int:
     from etl.status import read_status
 
-    info = read_status(args.db)
+    info = read_status(args.db, args.work_db)
     if args.json:
         print(json.dumps(info, ensure_ascii=False, sort_keys=True))
         return EXIT_OK
+    work = info["load"]
     if info["version"] is None:
         print(f"Ingen version er udgivet i {args.db}.")
-        return EXIT_OK
-    print(f"Version {info['version']} ({'syntetiske data' if info['synthetic'] else 'rigtige data'})")
-    print(f"Indlæst: {info['loaded_at']}")
-    print(f"Fil: {info['file']}")
-    for table, n in info["tables"].items():
-        print(f"  {table}: {_dk(n)} rækker")
-    for source in info["sources"]:
-        print(f"  {source['table']}: {source['file']} sha256={source['sha256']}")
-    if info["certificate"] is None:
-        print("Udgivelse: ingen (versionen er bygget før den beskyttede udgivelse)")
     else:
-        print(_certificate_line(info["certificate"]))
+        print(f"Dashboardet viser version {info['version']} "
+              f"({'syntetiske data' if info['synthetic'] else 'rigtige data'})")
+        print(f"Indlæst: {info['loaded_at']}")
+        print(f"Udgivet fil: {info['file']}")
+        served = info["served_tables"]
+        listed = ", ".join(f"{t}\u00a0({_dk(n)})" for t, n in served.items())  # kept on one line
+        print(textwrap.fill(f"{len(served)} tabeller (rækker): {listed}", width=100, initial_indent="  ",
+                            subsequent_indent="    "))
+        for problem in info["served_problems"]:
+            print(f"  Advarsel: filen indeholder {problem}; indlæs data igen for at udgive en ren fil.")
+        if info["certificate"] is None:
+            print("Udgivelse: ingen (versionen er bygget før den beskyttede udgivelse)")
+        else:
+            print(_certificate_line(info["certificate"]))
+        for table, n in info["tables"].items():
+            print(f"  {table}: {_dk(n)} rækker indlæst")
+        for source in info["sources"]:
+            print(f"  {source['table']}: {source['file']} sha256={source['sha256']}")
+    if work is None:
+        print("Indlæsningens database: ingen endnu")
+    else:
+        print(f"Indlæsningens database (sager og marts; dashboardet åbner den ikke): version {work['version']}")
+        print(f"  Fil: {work['file']}")
+        if info["version"] is not None and work["version"] != info["version"]:
+            print(f"  Bemærk: indlæsningens database er version {work['version']}, dashboardet viser version "
+                  f"{info['version']}; en indlæsning blev afbrudt. Den næste indlæsning udgiver begge igen.")
     return EXIT_OK
 
 
