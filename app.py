@@ -3,11 +3,17 @@
 import streamlit as st
 
 import settings
+from analysis.database import NotServed
 from ui import session, widgets
 
 st.set_page_config(page_title="Ressourceforløb – evaluering", page_icon=":material/monitoring:", layout="wide")
 
-info = session.dataset(page=False)
+try:
+    info = session.dataset(page=False)
+except NotServed as refused:
+    st.title("Ressourceforløb – evaluering")
+    st.error(str(refused))
+    st.stop()
 if info is None:
     st.title("Ressourceforløb – evaluering")
     st.error(

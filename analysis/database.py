@@ -1,4 +1,4 @@
-"""The dashboard's read-only, locked-down handle on the current published database version."""
+"""The dashboard's read-only, locked-down handle on the current served file (the release only)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from etl import served
 from etl.publish import Store
 
 SQL_DIR = Path(__file__).parent / "sql"
@@ -30,11 +31,17 @@ class DatasetInfo:
     has_health_advice_channels: bool
 
 
+class NotServed(RuntimeError):
+    """The pointer names a file holding more than the release (a load's database, an old file)."""
+
+
 class LiveDatabase:
     """Attaches the version the pointer names, read-only, and re-attaches when it changes.
 
-    The host connection is in memory and may only read files in the versions folder; its
-    configuration is locked, so no query can reach other files or load extensions.
+    Each version gets an in-memory host that attaches that one served file read-only, then
+    switches file access off and locks its configuration: no query can read or write another
+    file (the load's database, a CSV, a copy), attach one or load an extension. A file holding
+    anything outside the served allow-list (etl/served.py) is refused.
     """
 
     def __init__(self, pointer: Path, pin: int | None = None):
@@ -53,13 +60,17 @@ class LiveDatabase:
         version, path = current
         with self._lock:
             if version != self._version:
-                if self._host is None:
-                    self._host = _locked_host(self.store.versions_dir)
-                literal = "'" + str(path).replace("'", "''") + "'"
-                # Queries already running keep the old version until they finish.
-                self._host.execute(f"ATTACH OR REPLACE {literal} AS live (READ_ONLY)")
+                # Queries already running keep the old host (and version) until they finish.
+                host = _locked_host(path, self.store.versions_dir)
+                problems = served.audit(host, "live")
+                if problems:
+                    host.close()
+                    raise NotServed(
+                        f"Dashboardet viser kun en udgivet fil med udgivelsen alene, men {path} indeholder "
+                        + "; ".join(problems) + ". Indlæs data igen (make data eller python -m etl load).")
+                self._info = _read_info(host)
+                self._host = host
                 self._version = version
-                self._info = _read_info(self._host)
         return self._info
 
     def _pinned(self) -> tuple[int, Path] | None:
@@ -93,13 +104,18 @@ def read_sql(name: str) -> str:
     return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _locked_host(allowed: Path) -> duckdb.DuckDBPyConnection:
+def _locked_host(path: Path, versions_dir: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory host with the served file at `path` attached as `live`, then sealed: the one
+    file it opens lies in the served versions folder, and once it is open no file is allowed
+    (no allowed directories, so nothing can be read, copied or exported even there)."""
+    if path.resolve().parent != versions_dir.resolve():
+        raise RuntimeError(f"{path} ligger ikke i {versions_dir}")
     host = duckdb.connect(
         ":memory:",
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
-    directory = str(allowed.resolve()).replace("'", "''") + "/"
-    host.execute(f"SET allowed_directories = ['{directory}']")
+    literal = "'" + str(path.resolve()).replace("'", "''") + "'"
+    host.execute(f"ATTACH {literal} AS live (READ_ONLY)")
     host.execute("SET enable_external_access = false")
     host.execute("SET lock_configuration = true")
     return host
