@@ -45,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) data/raw data/*.duckdb data/*.versions .pytest_cache
+	rm -rf $(VENV) data/raw data/*.duckdb data/*.versions data/load .pytest_cache
