@@ -61,7 +61,7 @@ def test_a_load_killed_midway_leaves_the_previous_version_serving(tmp_path, tiny
     load([tiny_dataset], db)
     big = _big_dataset(tmp_path / "big", 40_000)
     store = Store(db)
-    staged = store.staging_path(2)
+    staged = Store(work_pointer(db)).staging_path(2)  # the load's database, written first
     process = subprocess.Popen([sys.executable, "-m", "etl", "load", str(big), "--db", str(db)], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
