@@ -8,7 +8,7 @@ DEFAULT_DATASET := data/raw/default
 SEED ?= 2017
 PORT ?= 8501
 
-.PHONY: run test test-all data bench lock install clean
+.PHONY: run test test-all data bench bench-coverage lock install clean
 
 install: $(STAMP)
 
@@ -43,6 +43,10 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Coverage of the pool effects' 95 % intervals on generated datasets (planted and placebo).
+bench-coverage: $(STAMP)
+	$(BIN)/python -m bench.coverage
 
 clean:
 	rm -rf $(VENV) data/raw data/*.duckdb data/*.versions data/load .pytest_cache

@@ -3,7 +3,7 @@ grant municipalities than elsewhere."""
 
 import streamlit as st
 
-from analysis import overview, periods, pool
+from analysis import overview, periods, pool_figures as pool
 from ui import labels, pool_charts, session, views, widgets
 from ui import format as fmt
 
@@ -51,6 +51,9 @@ here = views.view(
      "Hændelsesstudie": pool_charts.OUTCOME_LABELS[outcome]},
 )
 source = f"Indlæste data, dataversion {info.version}"
+choice = session.cached(pool.choose, view)
+for note in choice.notes:
+    st.info(note, icon=":material/info:")
 
 st.subheader("Bevillingerne")
 totals = session.cached(pool.totals, view)
@@ -107,16 +110,16 @@ with st.expander("Kvartalstallene bag figurerne"):
     )
 
 st.subheader("Effekter")
-effects = session.cached(pool.effects, view)
-widgets.chart(session.cached_chart(pool_charts.effects_chart, (pool.effects, view)), D["pool_effect"],
+effects = session.cached(pool.effects, view, months)
+widgets.chart(session.cached_chart(pool_charts.effects_chart, (pool.effects, view, months)), D["pool_effect"],
               download="puljen_effekter", info=info, view=here)
 widgets.effects(effects, pool_charts.OUTCOME_LABELS)
 
-widgets.chart(session.cached_chart(pool_charts.event_study_chart, (pool.event_study, view, outcome),
+widgets.chart(session.cached_chart(pool_charts.event_study_chart, (pool.event_study, view, outcome, months),
                                    options=(outcome,)),
               D["pool_event_study"], download="puljen_haendelsesstudie", info=info, view=here)
 with st.expander("Koefficienterne i hændelsesstudiet"):
-    widgets.chart(session.cached_chart(pool_charts.event_coefficients_chart, (pool.event_study, view, outcome),
+    widgets.chart(session.cached_chart(pool_charts.event_coefficients_chart, (pool.event_study, view, outcome, months),
                                        options=(outcome,)),
                   "Kvartalet før start er reference (0). Koefficienter nær 0 før start betyder parallelle forløb.",
                   download="puljen_koefficienter", info=info, view=here)

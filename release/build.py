@@ -23,9 +23,10 @@ from release.disclosure.certify import Certificate, Claim, certify, settle
 from release.disclosure.suppression import Layout, suppress
 from release.overview import Overview
 from release.pilot import Pilot
+from release.pool import Pool
 from release.processing import Processing
 
-THEMES = (Overview, Pilot, Processing)
+THEMES = (Overview, Pilot, Processing, Pool)
 
 
 def build(con: duckdb.DuckDBPyConnection, k: int) -> Certificate:
@@ -33,11 +34,12 @@ def build(con: duckdb.DuckDBPyConnection, k: int) -> Certificate:
     ctx = _context(con, k)
     themes = [theme(ctx) for theme in THEMES]
     started = time.perf_counter()
-    # A theme whose counts no relation ties to another's (case processing) is protected on its
-    # own: the others' trials of optional tables then do not protect its cells again each time,
-    # and what they release does not depend on it.
-    parts = [_protected_part(ctx, [t for t in themes if not getattr(t, "separate", False)])]
-    parts += [_protected_part(ctx, [t]) for t in themes if getattr(t, "separate", False)]
+    # Themes whose counts no relation ties to another's (case processing and the pool, which count
+    # the same referred cases, against the overview and the pilot) are protected apart: the
+    # others' trials of optional tables then do not protect their cells again each time, and
+    # what those release does not depend on them.
+    names = list(dict.fromkeys(getattr(t, "part", "") for t in themes))
+    parts = [_protected_part(ctx, [t for t in themes if getattr(t, "part", "") == name]) for name in names]
     cells, equations, hidden = _joined(parts)
     layout = Layout(cells.height, tuple(equations))
     shown = Shown(cells, hidden)
@@ -102,7 +104,8 @@ def _protect(ctx: Context, declared: CellSet) -> tuple[pl.DataFrame, list, list[
     stays as unreleased cells: its counts exist all the same, and an intruder who subtracts shown
     counts meets them, so the engine protects the small ones."""
     accepted = declared.required()
-    cells, equations, hidden = _suppressed(ctx, accepted)
+    extra = declared.relations
+    cells, equations, hidden = _suppressed(ctx, accepted, extra)
     if not declared.optional():
         return cells, equations, hidden  # nothing to try: protected once
     for table in declared.optional():
@@ -110,7 +113,7 @@ def _protect(ctx: Context, declared: CellSet) -> tuple[pl.DataFrame, list, list[
         if not rules.may_carry(table["value"].filter(table["released"]), ctx.k):
             accepted = [*accepted, withheld]
             continue
-        trial_cells, trial_equations, trial_hidden = _suppressed(ctx, [*accepted, table])
+        trial_cells, trial_equations, trial_hidden = _suppressed(ctx, [*accepted, table], extra)
         before = dict(zip(_keys(cells), hidden))
         after = dict(zip(_keys(trial_cells), trial_hidden))
         own = [after[key] for key, released in zip(_keys(table), table["released"]) if released]
@@ -119,13 +122,14 @@ def _protect(ctx: Context, declared: CellSet) -> tuple[pl.DataFrame, list, list[
             continue
         accepted = [*accepted, table]
         cells, equations, hidden = trial_cells, trial_equations, trial_hidden
-    cells, equations, hidden = _suppressed(ctx, accepted)
+    cells, equations, hidden = _suppressed(ctx, accepted, extra)
     return cells, equations, hidden
 
 
-def _suppressed(ctx: Context, tables: list[pl.DataFrame]) -> tuple[pl.DataFrame, list, list[bool]]:
-    """These tables' cells with their relations, protected by the one engine."""
-    cells, equations = relate(merged(tables), ctx.periods, ctx.areas)
+def _suppressed(ctx: Context, tables: list[pl.DataFrame], extra=()) -> tuple[pl.DataFrame, list, list[bool]]:
+    """These tables' cells with their relations (the themes' own among them), protected by the
+    one engine."""
+    cells, equations = relate(merged(tables), ctx.periods, ctx.areas, extra)
     hidden = suppress(cells["value"].to_list(), Layout(cells.height, tuple(equations)), k=ctx.k,
                       released=cells["released"].to_list(), cost=_costs(ctx, cells), local=True)
     return cells, equations, hidden

@@ -17,6 +17,7 @@ from release.areas import Areas
 from release.periods import Period
 
 NO_GROUP = ""
+Key = tuple[str, str, str, str]  # measure, period, area, grp
 SCHEMA = {"measure": pl.String, "period": pl.String, "area": pl.String, "grp": pl.String, "value": pl.Int64,
           "released": pl.Boolean}
 
@@ -66,6 +67,17 @@ DIMENSIONS: dict[str, Category] = {
     "started": flat("yes", "no"),
     "coordinator": flat("yes", "no"),
     "internship": flat("yes", "no"),
+    # The pool (release.pool): a case is referred in a municipality with a grant from the pool or
+    # not (public decisions); a case with a team meeting was prepared with the citizen or not; an
+    # internship was completed or not.
+    "pool": flat("other", "grant"),
+    "involved": flat("yes", "no"),
+    "completed": flat("yes", "no"),
+    # The estimation samples of the pool's effects (release.pool.samples): which outcome's sample
+    # a case is in, and whether its outcome is a success (prepared with the citizen; an
+    # internship within the months).
+    "outcome": flat("citizen_involved", "days_referral_to_decision", "internship_6", "internship_12"),
+    "success": flat("yes", "no"),
 }
 # Breakdowns whose values are nested, not disjoint: "advised within 28 days" lies inside
 # "advised within 35 days", which lies inside the advised requests (the breakdown value named).
@@ -100,6 +112,9 @@ MEASURES = {m.name: m for m in (
     Measure("cases", "sager visiteret", "events"),
     Measure("channel_sparring", "sparring med sundhedskoordinator", "events"),
     Measure("channel_gp", "inddragelse af praktiserende læge", "events"),
+    # Cases of the pool's estimation samples by municipality and referral quarter (unreleased) and
+    # by quarter since the grant start: their relations are the pool's own (CellSet.relate).
+    Measure("pool_sample", "sager i effektberegningen", "fixed"),
 )}
 
 
@@ -197,6 +212,11 @@ class CellSet:
 
     def __init__(self) -> None:
         self.tables: list[tuple[pl.DataFrame, bool]] = []
+        self.relations: list[tuple[tuple[Key, ...], Key]] = []
+
+    def relate(self, parts: list[Key], total: Key) -> None:
+        """A relation the breakdowns, areas and periods do not give: total = sum of parts."""
+        self.relations.append((tuple(parts), total))
 
     def add(self, frame: pl.DataFrame, *, optional: bool = False) -> None:
         """Add a table of cells (columns of SCHEMA). An optional table is released only if the

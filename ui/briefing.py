@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import settings
-from analysis import overview, pilot, pool, release, stage_times
+from analysis import overview, pilot, pool_figures as pool, release, stage_times
 from analysis.database import LiveDatabase
 from analysis.protected import ProtectedValue, note, select_rows, value_of
 from ui import charts, labels, pool_charts, processing_charts

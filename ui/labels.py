@@ -197,9 +197,11 @@ POOL_DEFINITIONS = {
     ),
     "pool_effect": (
         "Forskel-i-forskelle: hvor meget mere udfaldet ændrede sig i kommuner med bevilling efter "
-        "bevillingens start end i kommuner uden, med faste effekter for kommune og kvartal. "
-        "95 %-intervallet tager højde for, at sager i samme kommune ligner hinanden (klyngerobuste "
-        "standardfejl, statsmodels)."
+        "bevillingens start end i kommuner uden. Hver kommune med bevilling sammenlignes med kommunerne "
+        "uden fra sin egen start (to-trins-estimatoren, Gardner 2021), fordi bevillingerne starter i "
+        "forskellige kvartaler. 95 %-intervallet tager højde for, at sager i samme kommune ligner "
+        "hinanden, og holder med få kommuner (klynge-jackknife, CRV3). Beregnet ved udgivelsen for "
+        "hele perioden."
     ),
     "pool_event_study": (
         "Udviklingen kvartal for kvartal fra bevillingens start. Linjen er kommunerne med bevilling; båndet "

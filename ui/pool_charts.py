@@ -15,7 +15,7 @@ import polars as pl
 from plotly.subplots import make_subplots
 
 from analysis.protected import ProtectedTable
-from analysis.pool import Effect
+from analysis.pool_figures import Effect
 from ui import format as fmt
 from ui.charts import COLOURS, Chart, _base_layout, _hidden_note, _require
 

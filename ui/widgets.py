@@ -262,33 +262,44 @@ def briefing_downloads(briefing_id: str, link: str, documents: dict[str, bytes])
 
 
 def effects(estimates: list, names: dict[str, str]) -> None:
-    """Difference-in-differences estimates as key figures with their intervals, sample and caveats."""
-    from analysis.pool import Effect
+    """Effect estimates as key figures with their intervals, the two-way fixed effects beside them,
+    the methods, the sample and the caveats."""
+    from analysis.pool_figures import Effect
 
     if not all(isinstance(e, Effect) for e in estimates):
-        raise TypeError("kun estimater fra analysis.pool kan vises")
-    items, lines, caveats = [], [], []
+        raise TypeError("kun estimater fra udgivelsen kan vises")
+    items, lines, plain, caveats = [], [], [], []
     for e in estimates:
         unit = " pct.-point" if e.unit == "procentpoint" else f" {e.unit}"  # short enough for a key figure
-        value = ProtectedValue(None if e.hidden else e.estimate, e.hidden, e.n_cases.base)
+        value = ProtectedValue(None if e.hidden else e.estimate, e.hidden, None)
         items.append((names.get(e.outcome, e.outcome), value, lambda v, unit=unit: fmt.MISSING if v is None else f"{fmt.signed(v)}{unit}",
                       e.sample))
         if not e.hidden and e.lower is not None:
             lines.append(f"{names.get(e.outcome, e.outcome)}: {fmt.signed(e.lower)} til {fmt.signed(e.upper)}{unit}")
+        if not e.hidden and e.twfe_estimate is not None:
+            interval = "" if e.twfe_lower is None else f" ({fmt.signed(e.twfe_lower)} til {fmt.signed(e.twfe_upper)})"
+            plain.append(f"{names.get(e.outcome, e.outcome)}: {fmt.signed(e.twfe_estimate)}{unit}{interval}")
         caveats.extend(c for c in e.caveats if c not in caveats)
     metric_row(items, per_row=3)
+    if estimates:
+        first = estimates[0]
+        st.caption(f"Estimator: {first.method_main}, der sammenligner hver kommune med bevilling med kommunerne uden "
+                   f"bevilling fra dens egen start (bevillingerne starter i forskellige kvartaler). "
+                   f"95 %-intervaller: {first.interval_method}.")
     if lines:
-        st.caption("95 %-konfidensintervaller (klynget på kommune): " + "; ".join(lines) + ".")
+        st.caption("95 %-intervaller: " + "; ".join(lines) + ".")
+    if plain:
+        st.caption(f"Til sammenligning, {estimates[0].method_twfe}: " + "; ".join(plain) + ".")
     for caveat in caveats:
         st.warning(caveat, icon=":material/info:")
 
 
 def costs(items: list, definitions: list[str]) -> None:
     """Kroner per extra outcome with the interval carried from the effect, and what the kroner are."""
-    from analysis.pool import CostPerOutcome
+    from analysis.pool_figures import CostPerOutcome
 
     if not all(isinstance(c, CostPerOutcome) for c in items):
-        raise TypeError("kun beregninger fra analysis.pool kan vises")
+        raise TypeError("kun beregninger fra udgivelsen kan vises")
     row = []
     for cost, definition in zip(items, definitions):
         value = ProtectedValue(None if cost.hidden else cost.estimate, cost.hidden, cost.cases_after_start.base)

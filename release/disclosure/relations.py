@@ -16,19 +16,21 @@ Relations are only written between cells that exist; a relation needs every memb
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from functools import lru_cache
 
 import polars as pl
 
 from release.areas import Areas
-from release.cells import DIMENSIONS, MEASURES, THRESHOLDS, group_key, narrowed, parse_group
+from release.cells import DIMENSIONS, MEASURES, THRESHOLDS, Key, group_key, narrowed, parse_group
 from release.periods import Catalogue
 
-Key = tuple[str, str, str, str]  # measure, period, area, grp
 
 
-def relate(cells: pl.DataFrame, periods: Catalogue, areas: Areas) -> tuple[pl.DataFrame, list[tuple[tuple[int, ...], int]]]:
-    """The cells with a difference cell added for every nested pair, and every equation.
+def relate(cells: pl.DataFrame, periods: Catalogue, areas: Areas, extra: Sequence[tuple[tuple[Key, ...], Key]] = ()
+           ) -> tuple[pl.DataFrame, list[tuple[tuple[int, ...], int]]]:
+    """The cells with a difference cell added for every nested pair, and every equation, the
+    themes' own relations (`extra`: parts, total) among them.
 
     `cells` has the columns of release.cells.SCHEMA plus `cell` (0..n-1 in order).
     """
@@ -41,16 +43,19 @@ def relate(cells: pl.DataFrame, periods: Catalogue, areas: Areas) -> tuple[pl.Da
         if all(p in index for p in parts):
             equations.append((tuple(index[p] for p in parts), total))
 
+    for parts, total in extra:
+        if total in index:
+            equation(list(parts), index[total])
     nested: list[tuple[int, int]] = []  # (inner, outer)
     by_group: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (measure, area, grp) -> periods
     by_threshold: dict[tuple[str, str, str, str, str], list[tuple[int, int]]] = defaultdict(list)
     for i, (measure, period, area, grp) in enumerate(keys):
         if area in areas.children:
             equation([(measure, period, a, grp) for a in areas.children[area]], i)
-        if MEASURES[measure].over_time == "events":
+        if MEASURES[measure].over_time == "events" and period in periods:
             for parts in periods[period].decompositions:
                 equation([(measure, p, area, grp) for p in parts], i)
-        else:
+        elif MEASURES[measure].over_time == "stock":
             by_group[(measure, area, grp)].append(period)
         for children in partitions(grp):
             equation([(measure, period, area, c) for c in children], i)

@@ -37,7 +37,7 @@ STATISTICS = ("median", "q1", "q3", "p90", "naive_median", "median_lower", "medi
 class Processing:
     """Cells and statistics of case-processing times."""
 
-    separate = True  # no relation ties its counts to another theme's (release.build)
+    part = "cases"  # protected with the pool, apart from the overview and pilot (release.build)
 
     def __init__(self, ctx: Context):
         self.ctx = ctx

@@ -66,7 +66,7 @@ STAGES: dict[str, Stage] = {
 # point at: weekly for a month, then every two weeks, monthly, quarterly and yearly.
 THRESHOLD_DAYS = (28, 56, 91, 182, 364)
 LADDER = (7, 14, 21, 28, 42, 56, 70, 91, 119, 154, 182, 273, 364, 455, 546, 730, 1095, 1460)
-VIEW_DIMS = ("sex", "age", "case_decision")
+VIEW_DIMS = ("sex", "age", "case_decision", "pool")
 
 
 def counts(stage: str) -> dict[str, dict[str, str]]:

@@ -10,6 +10,11 @@ dataset as (
     select data_end_date from meta_dataset
 ),
 
+-- Municipalities with a grant from the pool Bedre ressourceforløb (public decisions).
+grant_municipalities as (
+    select distinct municipality_code from fct_pool_grants
+),
+
 entered as (
     select
         cases.*,
@@ -24,9 +29,11 @@ entered as (
         -- The first internship must start while the course runs: a course that ended without one
         -- stops waiting (is censored) on its end date.
         cases.internship_start_date is not null
-            and cases.internship_start_date <= coalesce(cases.course_end_date, dataset.data_end_date) as had_internship
+            and cases.internship_start_date <= coalesce(cases.course_end_date, dataset.data_end_date) as had_internship,
+        grant_municipalities.municipality_code is not null as in_pool
     from cases
     cross join dataset
+    left join grant_municipalities on grant_municipalities.municipality_code = cases.municipality_code
 ),
 
 stages as (
@@ -38,6 +45,13 @@ stages as (
         decision,
         referral_date,
         referral_quarter_start,
+        in_pool,
+        -- Prepared with the citizen: known for a case with its team meeting (a meeting without the
+        -- answer counts as not prepared with the citizen, so the two add up to the meetings).
+        case when team_meeting_date is not null then
+            case when citizen_involved then 'yes' else 'no' end end as involved,
+        case when in_course and had_internship then case when internship_completed then 'yes' else 'no' end end
+            as completed,
 
         case when in_referral then
             date_diff('day', referral_date, coalesce(team_meeting_date, data_end)) end
@@ -91,6 +105,9 @@ final as (
         case when decision_to_course_start_done then 'yes' else 'no' end as started,
         case when decision_to_coordinator_done then 'yes' else 'no' end as coordinator,
         case when course_start_to_internship_done then 'yes' else 'no' end as internship,
+        case when in_pool then 'grant' else 'other' end as pool,
+        involved,
+        completed,
         referral_to_team_meeting_days,
         referral_to_team_meeting_done,
         team_meeting_to_decision_days,

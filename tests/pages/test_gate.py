@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 import settings
-from analysis.disclosure import protect_count, protect_table
+from tests.protect import protect_count, protect_table
 from ui import charts, widgets
 
 # Streamlit calls that put numbers on the screen or in a file; pages must use ui.widgets.

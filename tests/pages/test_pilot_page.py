@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from analysis.protected import HIDDEN_MARK
@@ -84,6 +85,7 @@ def test_missing_channels_table_is_explained(pilot_db, monkeypatch):
     assert any("health_advice_channels er ikke indlæst" in i.value for i in at.info)
 
 
+@pytest.mark.slow  # the default size takes two minutes to publish; tests/etl/test_generate.py checks the files
 def test_default_data_matches_the_published_figures(monkeypatch, synthetic_db):
     at = run(synthetic_db(1.0), monkeypatch)
     shown = metrics(at)

@@ -48,5 +48,5 @@ def test_a_weak_estimate_says_why_in_danish(app_env, monkeypatch):
     warnings = " ".join(w.value for w in at.warning) + " ".join(i.value for i in at.info)
     # Every case copied 41 times: grant timing and quarters coincide, so no estimate can be made,
     # and the page says why instead of showing a number or an empty chart.
-    assert "Kan ikke beregnes" in warnings and "Figuren har intet at vise" in warnings
+    assert "ingen sammenligningskommuner" in warnings and "Figuren har intet at vise" in warnings
     assert metrics(at)["Sager forberedt sammen med borgeren"] == fmt.MISSING

@@ -189,6 +189,14 @@ def condition(dim: str, value: str) -> str:
     if dim in WITHIN:
         _, done, days = STAGE_SQL[WITHIN[dim]]
         return f"({done} AND {days} <= {int(value)})"
+    # The pool's breakdowns (release.pool): a grant in the municipality, the citizen's part in the
+    # team meeting, the internship completed.
+    pool = {"pool": "municipality_code IN (SELECT municipality_code FROM fct_pool_grants)",
+            "involved": "team_meeting_date IS NOT NULL AND coalesce(citizen_involved, FALSE)",
+            "completed": f"{yes['internship']} AND coalesce(internship_completed, FALSE)"}
+    if dim in pool:
+        truth = "grant" if dim == "pool" else "yes"
+        return f"coalesce({pool[dim]}, FALSE)" if value == truth else f"NOT coalesce({pool[dim]}, FALSE)"
     raise AssertionError(f"unknown breakdown {dim}")
 
 

@@ -16,7 +16,7 @@ import pytest
 from docx.shared import Mm
 
 from analysis.protected import note, public_value
-from analysis.disclosure import protect_count, protect_statistic, protect_table
+from tests.protect import protect_count, protect_statistic, protect_table
 from ui import charts, export
 from ui import format as fmt
 from ui.briefing_document import Briefing, Figure, Section, docx_bytes, docx_record, pdf_bytes

@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 from PIL import Image
 
-from analysis.disclosure import protect_table
+from tests.protect import protect_table
 from ui import charts, export
 from ui import format as fmt
 from ui.export import ExportUnavailable, Metadata

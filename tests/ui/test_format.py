@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from analysis.disclosure import protect_count
+from tests.protect import protect_count
 from ui import format as fmt
 
 

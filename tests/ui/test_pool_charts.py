@@ -9,8 +9,7 @@ import polars as pl
 import pytest
 
 from analysis.protected import ProtectedTable
-from analysis.disclosure import protect_count
-from analysis.pool import Effect
+from analysis.pool_figures import Effect
 from ui import pool_charts as pc
 
 KINDS = {"antal", "rate", "andel", "grænse"} | pc.POOL_TRACE_KINDS
@@ -45,8 +44,8 @@ def _event_table() -> ProtectedTable:
 
 
 def _effect(outcome: str, estimate, lower, upper, unit="procentpoint") -> Effect:
-    return Effect(outcome, unit, estimate, lower, upper, None if estimate is None else 1.0, estimate is None,
-                  protect_count(1000), 17, 81, 18, 22, 0.4, "")
+    return Effect(outcome, unit, 6, estimate, lower, upper, estimate, lower, upper, estimate is None, "DID2S", "TWFE",
+                  "CRV3", 17, 81, 18, 22, 0.4, "")
 
 
 def _traces(chart):

@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 
 import polars as pl
 
-from analysis.disclosure import protect_table
+from tests.protect import protect_table
 from ui import format as fmt
 from ui.export import Metadata, about_lines
 from ui.tables import csv_bytes, display_frame

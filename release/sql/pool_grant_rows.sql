@@ -1,5 +1,5 @@
--- Grants from the pool "Bedre ressourceforløb", one row each, with the municipality's and the
--- region's names and the share of the grant spent (null when spending was not reported).
+-- Grants from the pool "Bedre ressourceforløb", one row each (public decisions about
+-- municipalities, no persons), with the names and the share of the grant spent (null: not reported).
 with grants as (
     select * from fct_pool_grants
 ),
@@ -14,7 +14,6 @@ regions as (
 
 final as (
     select
-        grants.grant_id,
         grants.municipality_code,
         municipalities.name as municipality_name,
         grants.region_code,
@@ -32,4 +31,4 @@ final as (
     inner join regions on grants.region_code = regions.region_code
 )
 
-select * from final order by region_code, municipality_name, focus_area, grant_id
+select * from final order by region_code, municipality_name, focus_area, period_start, project_title

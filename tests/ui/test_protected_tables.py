@@ -1,10 +1,10 @@
-"""Primary suppression, table-driven: small counts and statistics on few persons are hidden."""
+"""Protected tables in the UI: small counts and statistics on few persons are hidden, zero and missing kept."""
 
 import polars as pl
 import pytest
 
 from analysis.protected import ProtectedTable
-from analysis.disclosure import protect_count, protect_statistic, protect_table
+from tests.protect import protect_count, protect_statistic, protect_table
 from ui.tables import csv_bytes, display_frame
 
 
