@@ -84,6 +84,7 @@ def test_a_load_killed_midway_leaves_the_previous_version_serving(tmp_path, tiny
     assert not list(Store(work_pointer(db)).versions_dir.glob(".v*.tmp*"))
 
 
+@pytest.mark.slow  # three loads while two readers query: 23 s; make test-all
 def test_readers_keep_working_while_versions_are_published(tmp_path, tiny_dataset):
     db = tmp_path / "rf.duckdb"
     load([tiny_dataset], db)
@@ -120,6 +121,7 @@ def test_readers_keep_working_while_versions_are_published(tmp_path, tiny_datase
     assert live.refresh().version == 4
 
 
+@pytest.mark.slow  # five loads: make test-all
 def test_old_versions_are_pruned_but_the_current_one_kept(tmp_path, tiny_dataset, monkeypatch):
     monkeypatch.setattr(settings, "KEEP_VERSIONS", 2)
     db = tmp_path / "rf.duckdb"

@@ -232,6 +232,7 @@ def test_a_load_killed_while_writing_the_served_file_leaves_the_previous_version
     assert live.refresh().version == 2
 
 
+@pytest.mark.slow  # the killed load above covers a crash while serving in the quick run
 def test_a_failure_between_the_two_publishes_leaves_the_previous_version_serving(tmp_path, tiny_dataset,
                                                                                  monkeypatch):
     db = tmp_path / "rf.duckdb"
