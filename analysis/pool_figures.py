@@ -272,6 +272,13 @@ def event_study(db: LiveDatabase, f: PoolFilter, outcome: str, months: int = DEF
     return ProtectedTable(frame.select(columns), hidden)
 
 
+def path_released(db: LiveDatabase, f: PoolFilter, outcome: str, months: int = DEFAULT_MONTHS) -> bool:
+    """Whether the release holds the event study's observed path for the view (some point shown
+    or hidden): the whole country with all grants only."""
+    table = event_study(db, f, outcome, months)
+    return bool(table.frame["observed"].is_not_null().any() or table.is_hidden("observed").any())
+
+
 @dataclass(frozen=True)
 class CostPerOutcome:
     """Kroner per extra outcome, with the interval carried from the effect's interval."""

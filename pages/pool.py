@@ -115,14 +115,20 @@ widgets.chart(session.cached_chart(pool_charts.effects_chart, (pool.effects, vie
               download="puljen_effekter", info=info, view=here)
 widgets.effects(effects, pool_charts.OUTCOME_LABELS)
 
-widgets.chart(session.cached_chart(pool_charts.event_study_chart, (pool.event_study, view, outcome, months),
-                                   options=(outcome,)),
-              D["pool_event_study"], download="puljen_haendelsesstudie", info=info, view=here)
-with st.expander("Koefficienterne i hændelsesstudiet"):
-    widgets.chart(session.cached_chart(pool_charts.event_coefficients_chart, (pool.event_study, view, outcome, months),
+coefficients = (session.cached_chart(pool_charts.event_coefficients_chart, (pool.event_study, view, outcome, months),
+                                     options=(outcome,)),
+                "Kvartalet før start er reference (0). Koefficienter nær 0 før start betyder parallelle forløb.")
+event_rows = session.cached(pool.event_study, view, outcome, months)
+if not event_rows.frame.height or session.cached(pool.path_released, view, outcome, months):
+    widgets.chart(session.cached_chart(pool_charts.event_study_chart, (pool.event_study, view, outcome, months),
                                        options=(outcome,)),
-                  "Kvartalet før start er reference (0). Koefficienter nær 0 før start betyder parallelle forløb.",
-                  download="puljen_koefficienter", info=info, view=here)
+                  D["pool_event_study"], download="puljen_haendelsesstudie", info=info, view=here)
+    with st.expander("Koefficienterne i hændelsesstudiet"):
+        widgets.chart(*coefficients, download="puljen_koefficienter", info=info, view=here)
+else:
+    st.info("Det observerede forløb udgives kun for hele landet og alle bevillinger; her vises hændelsesstudiets "
+            "koefficienter: forskellen til sammenligningsgruppen i hvert kvartal fra start.", icon=":material/info:")
+    widgets.chart(*coefficients, download="puljen_koefficienter", info=info, view=here)
 
 st.subheader("Pris pr. resultat")
 widgets.costs(session.cached(pool.cost_per_outcome, view), [D["pool_cost_per_case"], D["pool_cost_per_day"]])

@@ -197,7 +197,9 @@ def effect_tables(pool: Pool, fits: dict, shown: Shown) -> tuple[pl.DataFrame, p
                 area, focus or "", outcome, months, row["event"], row["label"], row["reference"],
                 *((row["estimate"], row["lower"], row["upper"]) if show else (None, None, None)),
                 observed, None if gap is None else observed - gap, *band,
-                rules.SHOWN if observed is not None else (rules.HIDDEN if show or hidden else rules.MISSING),
+                rules.SHOWN if observed is not None else (
+                    rules.HIDDEN if (show or hidden) and area == COUNTRY and focus is None and row["observed"] is not None
+                    else rules.MISSING),  # a region's or a focus area's path is not counted in the release
             ))
     return (pl.DataFrame(effect_rows, schema=EFFECT_SCHEMA, orient="row"),
             pl.DataFrame(event_rows, schema=EVENT_SCHEMA, orient="row"))

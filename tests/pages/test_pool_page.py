@@ -50,3 +50,15 @@ def test_a_weak_estimate_says_why_in_danish(app_env, monkeypatch):
     # and the page says why instead of showing a number or an empty chart.
     assert "ingen sammenligningskommuner" in warnings and "Figuren har intet at vise" in warnings
     assert metrics(at)["Sager forberedt sammen med borgeren"] == fmt.MISSING
+
+
+def test_a_region_shows_the_event_study_coefficients_and_says_why(synthetic_db, monkeypatch):
+    # Half the default data: the release holds the observed path for the country only.
+    db = synthetic_db(0.5)
+    country = run(db, monkeypatch)
+    assert not any("observerede forløb udgives kun" in i.value for i in country.info)
+    region = run(db, monkeypatch, {"region": "Region Nordjylland", "fokus": "Borgerinddragelse"})
+    notes = " ".join(i.value for i in region.info)
+    assert "observerede forløb udgives kun for hele landet" in notes
+    assert "regionens effekter for alle bevillinger" in notes
+    assert not region.exception
