@@ -94,7 +94,7 @@ def page_times(db: Path, runs: int) -> dict[str, tuple[float, float]]:
 
 
 APP_MEMORY_SCRIPT = """
-import os, resource, sys
+import os, sys
 from streamlit import logger
 from streamlit.testing.v1 import AppTest
 logger.set_log_level("error")
@@ -104,7 +104,10 @@ for page in sys.argv[2:]:
     at.run()
     at.switch_page(page)
     at.run()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# The peak of this process's own memory (VmHWM starts afresh at exec; ru_maxrss would carry the
+# parent's peak over from the fork).
+status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
+print(int(status) / 1024)
 """
 TARGET_APP_MB = 400
 
