@@ -6,7 +6,7 @@ import settings
 from analysis.database import NotServed
 from ui import session, widgets
 
-st.set_page_config(page_title="Ressourceforløb – evaluering", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="Ressourceforløb – evaluering", page_icon="📊", layout="wide")
 
 try:
     info = session.dataset(page=False)
@@ -27,13 +27,13 @@ if info is None:
 # until st.navigation runs) knows a page by its file name, so a first visitor's deep link then
 # finds the same page in the navigation (ui.session.use_navigation).
 pages = [
-    st.Page("pages/overview.py", title="Overblik", icon=":material/dashboard:", url_path="overview", default=True),
-    st.Page("pages/pilot.py", title="Forsøget med sundhedskoordinator", icon=":material/health_and_safety:",
+    st.Page("pages/overview.py", title="Overblik", icon="🏠", url_path="overview", default=True),
+    st.Page("pages/pilot.py", title="Forsøget med sundhedskoordinator", icon="🩺",
             url_path="pilot"),
-    st.Page("pages/processing.py", title="Sagsbehandlingstider", icon=":material/timer:",
+    st.Page("pages/processing.py", title="Sagsbehandlingstider", icon="⏱️",
             url_path="processing"),
-    st.Page("pages/pool.py", title="Puljen Bedre ressourceforløb", icon=":material/payments:", url_path="pool"),
-    st.Page("pages/briefing.py", title="Briefing til forligskredsen", icon=":material/description:",
+    st.Page("pages/pool.py", title="Puljen Bedre ressourceforløb", icon="💰", url_path="pool"),
+    st.Page("pages/briefing.py", title="Briefing til forligskredsen", icon="📄",
             url_path="briefing"),
 ]
 navigation = st.navigation(pages)

@@ -53,7 +53,7 @@ here = views.view(
 source = f"Indlæste data, dataversion {info.version}"
 choice = session.cached(pool.choose, view)
 for note in choice.notes:
-    st.info(note, icon=":material/info:")
+    st.info(note, icon="ℹ️")
 
 st.subheader("Bevillingerne")
 totals = session.cached(pool.totals, view)
@@ -127,7 +127,7 @@ if not event_rows.frame.height or session.cached(pool.path_released, view, outco
         widgets.chart(*coefficients, download="puljen_koefficienter", info=info, view=here)
 else:
     st.info("Det observerede forløb udgives kun for hele landet og alle bevillinger; her vises hændelsesstudiets "
-            "koefficienter: forskellen til sammenligningsgruppen i hvert kvartal fra start.", icon=":material/info:")
+            "koefficienter: forskellen til sammenligningsgruppen i hvert kvartal fra start.", icon="ℹ️")
     widgets.chart(*coefficients, download="puljen_koefficienter", info=info, view=here)
 
 st.subheader("Pris pr. resultat")
