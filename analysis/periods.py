@@ -22,3 +22,8 @@ def quarter_end(first_day: date) -> date:
     month = first_day.month + 3
     year = first_day.year + (month > 12)
     return date(year, (month - 1) % 12 + 1, 1) - timedelta(days=1)
+
+
+def quarter_label(d: date) -> str:
+    """Statistics Denmark's code of the quarter holding `d`: '2018K1'."""
+    return f"{d.year}K{(d.month - 1) // 3 + 1}"

@@ -13,6 +13,7 @@ from datetime import date
 
 import polars as pl
 
+from analysis import periods
 from analysis.database import LiveDatabase
 from analysis.protected import HIDDEN, MISSING, NATIONAL, ProtectedTable, ProtectedValue, public_table, public_value, shown
 
@@ -152,7 +153,7 @@ def outcomes_by_quarter(db: LiveDatabase, f: PoolFilter, months: int = DEFAULT_M
         raise ValueError(f"months must be one of {INTERNSHIP_MONTHS}, got {months}")
     area = choose(db, f).quarters_area
     frame = db.run("release_pool_quarters", {"area": area or ""}).filter(
-        pl.col("quarter_start").is_between(_quarter_start(f.start), f.end))
+        pl.col("quarter_start").is_between(periods.quarter_start(f.start), f.end))
     frame = frame.rename({"meetings": "involved_base", "completed": "internships_completed",
                           f"within_{months}": "internship_within", "meetings_hidden": "involved_base_hidden",
                           "completed_hidden": "internships_completed_hidden",
@@ -173,10 +174,6 @@ def outcomes_by_quarter(db: LiveDatabase, f: PoolFilter, months: int = DEFAULT_M
                "internship_share_upper", "internships", "internships_completed", "completed_share",
                "completed_share_lower", "completed_share_upper", "median_days"]
     return ProtectedTable(frame.select(columns), {c: hidden[c] for c in columns if c in hidden})
-
-
-def _quarter_start(d: date) -> date:
-    return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
 
 
 # --- effects, event study, price -----------------------------------------------------------------
@@ -238,7 +235,7 @@ def sample_text(outcome: str, months: int, first: date | None, last: date | None
     """Which cases an estimate rests on, in Danish."""
     if first is None:
         return "Ingen sager er fulgt længe nok."
-    a, b = _quarter_label(first), _quarter_label(last)
+    a, b = periods.quarter_label(first), periods.quarter_label(last)
     span = f"visiteret {a}" if a == b else f"visiteret {a}–{b}"
     follow = "så alle er fulgt i mindst 730 dage (to år)"
     if outcome == "citizen_involved":
@@ -248,10 +245,6 @@ def sample_text(outcome: str, months: int, first: date | None, last: date | None
                 "(begrænset gennemsnit), så åbne sager hverken udelades eller forvrider.")
     return (f"Ressourceforløb fra sager {span}, {follow}, og hvor forløbet er fulgt mindst {months} måneder "
             "efter start.")
-
-
-def _quarter_label(d: date) -> str:
-    return f"{d.year}K{(d.month - 1) // 3 + 1}"
 
 
 def event_study(db: LiveDatabase, f: PoolFilter, outcome: str, months: int = DEFAULT_MONTHS) -> ProtectedTable:

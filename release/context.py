@@ -46,9 +46,19 @@ class Context:
 
     _stock: dict[str, pl.DataFrame] | None = None
 
+    _frames: dict[str, pl.DataFrame] | None = None
+
     def frame(self, name: str, params: dict | None = None) -> pl.DataFrame:
         """Run release/sql/<name>.sql on the load's database."""
         return self.con.sql(sql(name), params=params or {}).pl()
+
+    def shared(self, name: str) -> pl.DataFrame:
+        """release/sql/<name>.sql run once per build, however many themes read it (case
+        processing and the pool read the same cases)."""
+        self._frames = self._frames if self._frames is not None else {}
+        if name not in self._frames:
+            self._frames[name] = self.frame(name)
+        return self._frames[name]
 
     def courses_active(self, period_ids: list[str]) -> pl.DataFrame:
         """Courses active in each of these periods per municipality, sex and age band (`period`,

@@ -41,7 +41,7 @@ class Pool:
         self.ctx = ctx
         self.quarters = ctx.periods.of_kind("quarter")
         self.regions = ctx.areas.at("region")
-        self.cases = ctx.frame("processing_cases")
+        self.cases = ctx.shared("processing_cases")
         self.pool_cases = ctx.frame("pool_cases")
         self.grants = ctx.frame("pool_grant_rows")
         self.blocks: dict[str, list[str]] = {}

@@ -19,7 +19,7 @@ from release.areas import COUNTRY
 from release.cells import group_key
 from release.context import Shown
 from release.disclosure import rules
-from release.periods import quarter_dates
+from release.periods import quarter_dates, quarter_id
 from release.pool import effects, samples
 from release.processing.stages import Spec, condition
 from stats.intervals import proportion
@@ -343,7 +343,7 @@ def _price(outcome: str, effect: dict, kroner: int, cases: int | None, hidden: b
     sign, per = (1.0, 100.0) if outcome == "citizen_involved" else (-1.0, 1.0)
     gain = sign * effect["estimate"] / per
     bounds = None if effect["lower"] is None else sorted((sign * effect["lower"] / per, sign * effect["upper"] / per))
-    span = _quarter_label(first) if first == last else f"{_quarter_label(first)}–{_quarter_label(last)}"
+    span = quarter_id(first) if first == last else f"{quarter_id(first)}–{quarter_id(last)}"
     extra = gain * cases
     extra_lower, extra_upper = (bounds[0] * cases, bounds[1] * cases) if bounds else (None, None)
     if gain <= 0:
@@ -364,10 +364,6 @@ def _price(outcome: str, effect: dict, kroner: int, cases: int | None, hidden: b
     explanation += (f" Regnet på kommunernes sager visiteret {span}, fra det første kvartal, hvor alle "
                     "bevillingerne i gruppen var startet.")
     return (extra, extra_lower, extra_upper, estimate, lower, upper, rules.SHOWN, explanation)
-
-
-def _quarter_label(d: date) -> str:
-    return f"{d.year}K{(d.month - 1) // 3 + 1}"
 
 
 COST_SCHEMA = {

@@ -49,7 +49,7 @@ class Processing:
         window_periods = list({p.id: p for w in self.windows for p in (w.before, w.after)}.values())
         self.periods = list({p.id: p for p in [*self.quarters, *self.years, self.whole, *window_periods]}.values())
         self.regions = ctx.areas.at("region")
-        self.cases = ctx.frame("processing_cases")
+        self.cases = ctx.shared("processing_cases")
         self._views: dict[tuple[str, str, str], pl.DataFrame] = {}
 
     # --- views --------------------------------------------------------------------------------
