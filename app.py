@@ -27,13 +27,13 @@ if info is None:
 # until st.navigation runs) knows a page by its file name, so a first visitor's deep link then
 # finds the same page in the navigation (ui.session.use_navigation).
 pages = [
-    st.Page("pages/overview.py", title="Overblik", icon="🏠", url_path="overview", default=True),
-    st.Page("pages/pilot.py", title="Forsøget med sundhedskoordinator", icon="🩺",
+    st.Page("pages/overview.py", title="Overblik", url_path="overview", default=True),
+    st.Page("pages/pilot.py", title="Forsøget med sundhedskoordinator",
             url_path="pilot"),
-    st.Page("pages/processing.py", title="Sagsbehandlingstider", icon="⏱️",
+    st.Page("pages/processing.py", title="Sagsbehandlingstider",
             url_path="processing"),
-    st.Page("pages/pool.py", title="Puljen Bedre ressourceforløb", icon="💰", url_path="pool"),
-    st.Page("pages/briefing.py", title="Briefing til forligskredsen", icon="📄",
+    st.Page("pages/pool.py", title="Puljen Bedre ressourceforløb", url_path="pool"),
+    st.Page("pages/briefing.py", title="Briefing til forligskredsen",
             url_path="briefing"),
 ]
 navigation = st.navigation(pages)

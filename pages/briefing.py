@@ -64,7 +64,7 @@ db = pinned or session.database()
 data = db.refresh()
 last_day = min(periods.quarter_end(end), data.data_end_date)  # the end of the data the briefing is made on
 generated_at = datetime.now(timezone.utc)
-if st.button("Dan briefing (Word og PDF)", type="primary", icon="📄"):
+if st.button("Dan briefing (Word og PDF)", type="primary"):
     briefing_id = briefings.new_id(data.version, view_params, generated_at)
     here = views.view("briefing", {**params, "briefing": briefing_id}, filters)
     with st.spinner("Danner briefingen …"):

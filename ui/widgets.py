@@ -23,7 +23,7 @@ SYNTHETIC_BANNER = (
 def synthetic_banner(info: DatasetInfo) -> None:
     """The banner every page shows while the loaded data is synthetic."""
     if info.synthetic:
-        st.warning(SYNTHETIC_BANNER, icon="🧪")
+        st.warning(SYNTHETIC_BANNER)
 
 
 def footer(info: DatasetInfo) -> None:
@@ -87,13 +87,13 @@ def table(
         lambda: tables.csv_bytes(protected, columns, formats, source=source, synthetic=bool(info and info.synthetic),
                                  about=export.about_lines(meta)),
         file_name=f"{name}.csv", mime="text/csv", key=f"csv_{download}", on_click="ignore",
-        icon="⬇️",
+        icon="⬇",
     )
     right.download_button(
         "Excel (XLSX)",
         lambda: export.xlsx_bytes(protected, columns, formats, metadata=meta),
         file_name=f"{name}.xlsx", mime=export.XLSX_MIME, key=f"xlsx_{download}", on_click="ignore",
-        icon="⬇️",
+        icon="⬇",
     )
 
 
@@ -153,7 +153,7 @@ def chart(
             f"Figur ({kind.upper()})",
             lambda kind=kind: export.chart_image(built, kind, metadata=meta),
             file_name=f"{name}.{kind}", mime=mime, key=f"{kind}_{download}", on_click="ignore",
-            icon="🖼️",
+            icon="⬇",
         )
 
 
@@ -253,9 +253,9 @@ def briefing_downloads(briefing_id: str, link: str, documents: dict[str, bytes])
     """The made briefing as Word and PDF, and the link that makes it again."""
     left, right, _ = st.columns([1, 1, 2])
     left.download_button("Hent briefing (Word)", documents["docx"], file_name=f"briefing_{briefing_id}.docx",
-                         mime=briefing_document.DOCX_MIME, on_click="ignore", icon="⬇️", key="briefing_docx")
+                         mime=briefing_document.DOCX_MIME, on_click="ignore", icon="⬇", key="briefing_docx")
     right.download_button("Hent briefing (PDF)", documents["pdf"], file_name=f"briefing_{briefing_id}.pdf",
-                          mime=briefing_document.PDF_MIME, on_click="ignore", icon="⬇️", key="briefing_pdf")
+                          mime=briefing_document.PDF_MIME, on_click="ignore", icon="⬇", key="briefing_pdf")
     st.caption("Briefingen er gemt. Dette link åbner samme visning og kan danne briefingen igen på samme "
                "dataversion – og viser, hvilke tal der har flyttet sig siden:")
     st.code(link, language=None)
