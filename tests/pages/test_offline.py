@@ -9,6 +9,7 @@ the renderer chromium's own net log, and writes a report the test reads.
 from __future__ import annotations
 
 import fcntl
+import ipaddress
 import json
 import os
 import shutil
@@ -43,9 +44,22 @@ PAGES = {
 LOCAL_SCHEMES = {"data", "blob", "about"}
 
 
+def _local_host(host: str | None) -> bool:
+    """This machine: localhost, a loopback address, or none or any (a server binding)."""
+    if host in (None, "", "localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
 def _stays_on_the_machine(url: str) -> bool:
     parts = urlsplit(url)
-    return parts.scheme in LOCAL_SCHEMES or (parts.hostname or "") in {"localhost", "127.0.0.1", "::1"}
+    return parts.scheme in LOCAL_SCHEMES or (parts.scheme in {"http", "https", "ws", "wss"}
+                                             and parts.hostname not in (None, "")
+                                             and _local_host(parts.hostname))
 
 
 def _namespaces_work() -> bool:
@@ -74,6 +88,9 @@ def test_no_page_asks_for_anything_outside_the_machine(synthetic_db, tmp_path):
     requests = report["requests"]
     assert any("/_stcore/" in url for url in requests)  # the recording saw the app's own requests
     assert [url for url in requests if not _stays_on_the_machine(url)] == []
+    # The server: every name it looked up and every address it connected to was this machine's.
+    assert ["socket.bind", "0.0.0.0"] in report["server"], report["server"]  # the recording works
+    assert [host for _, host in report["server"] if not _local_host(host)] == [], report["server"]
     # The renderer's chromium, from its own net log: nothing looked up but localhost, no connection out.
     assert netlog.outside(netlog.read(tmp_path / "renderer-net.json")) == []
 
@@ -105,6 +122,25 @@ def _settled(page) -> str:
     return heading.inner_text()
 
 
+# The server under an audit hook that writes down every name it looks up and every address it
+# binds, connects or sends to (Python's own sockets: the renderer's chromium keeps its own net log).
+SERVER = """
+import json, runpy, sys
+record = open(sys.argv.pop(1), "a", buffering=1)
+def hook(event, args):
+    if event == "socket.getaddrinfo":
+        host = args[0]
+    elif event in ("socket.bind", "socket.connect", "socket.sendto") and isinstance(args[1], tuple):
+        host = args[1][0]
+    else:
+        return
+    record.write(json.dumps([event, host.decode() if isinstance(host, bytes) else host]) + "\\n")
+sys.addaudithook(hook)
+sys.argv[0] = "streamlit"
+runpy.run_module("streamlit", run_name="__main__", alter_sys=True)
+"""
+
+
 def _drive(db: Path, out: Path) -> dict:
     from playwright.sync_api import sync_playwright
 
@@ -115,9 +151,10 @@ def _drive(db: Path, out: Path) -> dict:
     wrapper.chmod(0o755)
     port = _free_port()
     env = {**os.environ, "RF_DB": str(db), "RF_BROWSER": str(wrapper)}
+    # Listening on every interface, as a shared server would (the namespace has only loopback).
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        [sys.executable, "-c", SERVER, str(out / "server-sockets.jsonl"), "run", "app.py",
+         "--server.port", str(port), "--server.address", "0.0.0.0"],
         cwd=ROOT, env=env, stdout=open(out / "server.log", "wb"), stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -163,8 +200,9 @@ def _drive(db: Path, out: Path) -> dict:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
+    sockets = [json.loads(line) for line in (out / "server-sockets.jsonl").read_text().splitlines()]
     return {"interfaces": [name for _, name in socket.if_nameindex()], "titles": titles,
-            "requests": requests, "downloads": downloads}
+            "requests": requests, "downloads": downloads, "server": sockets}
 
 
 def main(db: str, out: str) -> None:
