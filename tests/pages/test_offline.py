@@ -2,8 +2,9 @@
 drawn by the renderer, all in a network namespace with only loopback; every request stays on it.
 
 The test runs this file again under `unshare -rn` (a user and a network namespace of its own) as the
-driver: it starts the server and the system chromium there, records what the browser asks for and
-the renderer chromium's own net log, and writes a report the test reads.
+driver: it starts the server and the system chromium there and records three things: what the
+browser asks for, the server's own lookups and connections (an audit hook) and the renderer
+chromium's net log. It writes them in a report the test reads.
 """
 
 from __future__ import annotations
@@ -152,11 +153,12 @@ def _drive(db: Path, out: Path) -> dict:
     port = _free_port()
     env = {**os.environ, "RF_DB": str(db), "RF_BROWSER": str(wrapper)}
     # Listening on every interface, as a shared server would (the namespace has only loopback).
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(out / "server-sockets.jsonl"), "run", "app.py",
-         "--server.port", str(port), "--server.address", "0.0.0.0"],
-        cwd=ROOT, env=env, stdout=open(out / "server.log", "wb"), stderr=subprocess.STDOUT,
-    )
+    with open(out / "server.log", "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(out / "server-sockets.jsonl"), "run", "app.py",
+             "--server.port", str(port), "--server.address", "0.0.0.0"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     requests: list[str] = []
     titles: list[str] = []
