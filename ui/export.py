@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import hashlib
 import io
 import json
@@ -463,6 +464,56 @@ def _with_caption_svg(plot: bytes, caption: str, width: int, height: int) -> byt
 
 RENDER_TIMEOUT = 60  # seconds for one image, browser start included
 
+# Chromium calls home on its own: component and safe-browsing updates, field trials, sign-in and
+# sync, translate, metrics, crash reports. The renderer only opens kaleido's local page with the
+# plotly.js that plotly ships, so all of that is switched off, and no host name but localhost
+# resolves (a figure that named an outside image or font would fail instead of fetching it).
+RENDERER_FLAGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-browser-signin=false",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-component-extensions-with-background-pages",
+    "--disable-domain-reliability",
+    "--disable-field-trial-config",
+    "--disable-client-side-phishing-detection",
+    "--safebrowsing-disable-auto-update",
+    "--disable-breakpad",
+    "--metrics-recording-only",
+    "--no-pings",
+    "--no-service-autorun",
+    "--disable-features=Translate,OptimizationHints,OptimizationHintsFetching,OptimizationGuideModelDownloading,"
+    "OptimizationTargetPrediction,MediaRouter,DialMediaRouteProvider,AutofillServerCommunication,"
+    "CertificateTransparencyComponentUpdater,NetworkTimeServiceQuerying,InterestFeedContentSuggestions",
+    # Some components are still checked with component updates off: point the updater at the
+    # discard port on loopback, which chromium refuses to connect to (ERR_UNSAFE_PORT).
+    "--component-updater=url-source=http://127.0.0.1:9/",
+    # Sign-in lists the Google accounts once the network is up, whatever the flags say: with no
+    # host name resolving but localhost, that and anything else missed here fails inside chromium.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+)
+
+
+@functools.cache
+def _quiet_chromium() -> type:
+    """choreographer's Chromium launcher with RENDERER_FLAGS added to the command line."""
+    from choreographer.browsers import Chromium
+
+    class QuietChromium(Chromium):
+        def get_cli(self):
+            return [*super().get_cli(), *RENDERER_FLAGS, "about:blank"]
+
+    return QuietChromium
+
+
+def _plotly_js() -> str:
+    """plotly.js as plotly ships it: named, so a missing file fails instead of kaleido taking it from a CDN."""
+    import plotly
+
+    return (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").as_uri()
+
 
 class _Renderer:
     """One kaleido browser kept open in a thread of its own: starting chromium per image costs ~3 s."""
@@ -476,8 +527,9 @@ class _Renderer:
         self.thread.start()
 
         async def start():
-            # mathjax=False: no formulas here, and the machine cannot reach a CDN.
-            browser = Kaleido(n=1, path=str(path), mathjax=False, timeout=RENDER_TIMEOUT)
+            # mathjax=False: no formulas here, and kaleido would fetch MathJax from a CDN.
+            browser = Kaleido(n=1, path=str(path), mathjax=False, plotlyjs=_plotly_js(), timeout=RENDER_TIMEOUT,
+                              browser_cls=_quiet_chromium(), enable_extensions=False)
             await browser.open()
             return browser
 
