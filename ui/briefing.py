@@ -10,7 +10,7 @@ import settings
 from analysis import overview, pilot, pool_figures as pool, release, stage_times
 from analysis.database import LiveDatabase
 from analysis.protected import ProtectedValue, note, select_rows, value_of
-from ui import charts, labels, pool_charts, processing_charts
+from ui import charts, key_messages, labels, pool_charts, processing_charts
 from ui import format as fmt
 from ui.briefing_document import Briefing, Figure, Section, docx_bytes, pdf_bytes
 from ui.briefings import BriefedFigure
@@ -73,6 +73,7 @@ def assemble(db: LiveDatabase, start: date, end: date, region: str | None, view:
         sections=sections,
         method_notes=METHOD_NOTES,
         disclosure_note=note(settings.K_ANONYMITY),
+        key_messages=[m.text for m in key_messages.key_messages(db, start, end, region)],
     )
     return Contents(document, recorded)
 

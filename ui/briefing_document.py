@@ -31,6 +31,7 @@ from reportlab.platypus import (
 
 from analysis.protected import ProtectedValue
 from ui import format as fmt
+from ui.chart_text import describe
 from ui.charts import Chart
 from ui.export import ExportUnavailable, chart_image, filters_text, font_path
 
@@ -40,6 +41,8 @@ SOURCE = "Evalueringsdashboard for ressourceforløb"
 ACCENT = "1F4E79"
 WARNING = "B45F06"
 CHART_WIDTH_PX = 900  # drawn at scale 2: sharp on paper at the text width
+CHART_HEIGHT_PX = 300  # low and wide: four themes with their charts fit three pages after the key messages
+KEY_MESSAGES_TITLE = "Hovedbudskaber"
 SYNTHETIC_WARNING = (
     "Syntetiske data. Tallene er genereret af projektets egen generator til afprøvning og demonstration; "
     "de beskriver ingen virkelige borgere, sager eller kommuner."
@@ -85,6 +88,7 @@ class Briefing:
     method_notes: list[str]
     disclosure_note: str
     source: str = SOURCE
+    key_messages: list[str] = field(default_factory=list)  # the first page: what to know in one minute
 
     def record(self) -> dict:
         """The machine-readable record of the view (stored in the file's properties)."""
@@ -116,11 +120,21 @@ def _chart_pngs(b: Briefing) -> list[list[bytes | str]]:
         images: list[bytes | str] = []
         for chart, _caption in section.charts:
             try:
-                images.append(chart_image(chart, "png", CHART_WIDTH_PX, source=b.image_source()))
+                images.append(chart_image(chart, "png", CHART_WIDTH_PX, _height(chart), source=b.image_source()))
             except ExportUnavailable as error:
                 images.append(f"Figuren kunne ikke tegnes her: {error.reason}")
         out.append(images)
     return out
+
+
+def _height(chart: Chart) -> int:
+    """Low and wide on paper, except a chart of several panels, which keeps the height it was built
+    with (its panels' titles and axes would run into each other)."""
+    figure = chart.figure if isinstance(chart.figure, dict) else chart.figure.to_dict()
+    layout = figure.get("layout", {})
+    panels = sum(1 for key, axis in layout.items() if key.startswith("yaxis") and isinstance(axis, dict)
+                 and axis.get("domain") not in (None, [0, 1], (0, 1)))
+    return int(layout.get("height") or CHART_HEIGHT_PX) if panels > 1 else CHART_HEIGHT_PX
 
 
 # --- DOCX ------------------------------------------------------------------------------------
@@ -141,6 +155,10 @@ def docx_bytes(b: Briefing) -> bytes:
         run = warning.add_run(SYNTHETIC_WARNING)
         run.bold = True
         run.font.color.rgb = RGBColor.from_string(WARNING)
+    if b.key_messages:
+        doc.add_heading(KEY_MESSAGES_TITLE, level=1)
+        for text in b.key_messages:
+            doc.add_paragraph(text, style="List Bullet")
     images = _chart_pngs(b)
     number = 0
     for section, section_images in zip(b.sections, images):
@@ -152,7 +170,11 @@ def docx_bytes(b: Briefing) -> bytes:
         for (chart, caption), image in zip(section.charts, section_images):
             number += 1
             if isinstance(image, bytes):
-                doc.add_picture(io.BytesIO(image), width=Mm(170))
+                picture = doc.add_picture(io.BytesIO(image), width=Mm(170))
+                # The text alternative a screen reader reads for the picture (Word's "Alt Text").
+                properties = picture._inline.docPr
+                properties.set("descr", describe(chart.figure, chart.note))
+                properties.set("title", caption)
             else:
                 doc.add_paragraph(image).runs[0].italic = True
             doc.paragraphs[-1].paragraph_format.keep_with_next = True  # the chart and its caption on one page
@@ -193,6 +215,7 @@ def _figure_table(doc, figures: list[Figure]) -> None:
     table.style = "Light List Accent 1"
     for cell, text in zip(table.rows[0].cells, ("Nøgletal", "Værdi", "Definition og kilde")):
         cell.text = text
+    _header_row(table.rows[0])
     for figure in figures:
         cells = table.add_row().cells
         cells[0].text = figure.label
@@ -212,8 +235,32 @@ def _figure_table(doc, figures: list[Figure]) -> None:
     doc.add_paragraph()
 
 
+def _first_sentences(text: str, limit: int) -> str:
+    """Whole sentences from the start of `text` up to about `limit` characters (at least one); the
+    dashboard beside the figure holds the full definition."""
+    sentences = [t for t in text.replace(". ", ".\n").split("\n") if t]
+    kept: list[str] = []
+    for sentence in sentences:
+        if kept and len(" ".join([*kept, sentence])) > limit:
+            break
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+def _header_row(row) -> None:
+    """Mark a table's first row as its header: read as such by screen readers, repeated on a new page."""
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
+
+
+DEFINITION_CHARS = 140  # a note is read in minutes: the table keeps a definition's first sentences
+
+
 def _definition_and_source(figure: Figure) -> str:
-    parts = [figure.definition.strip()] if figure.definition.strip() else []
+    definition = _first_sentences(figure.definition.strip(), DEFINITION_CHARS)
+    parts = [definition] if definition else []
     if figure.source:
         parts.append(f"Kilde: {figure.source.rstrip('.')}.")
     return " ".join(parts)
@@ -342,6 +389,7 @@ def _pdf_styles() -> dict:
         "h1": ParagraphStyle("h1", base, fontName="Briefing-Bold", fontSize=14, leading=18, spaceBefore=10,
                              spaceAfter=6, textColor=accent, keepWithNext=True),
         "body": base,
+        "message": ParagraphStyle("message", base, fontSize=10.5, leading=14, spaceAfter=5),
         "small": ParagraphStyle("small", base, fontSize=8.5, leading=11, spaceAfter=3),
         "cell": ParagraphStyle("cell", base, fontSize=9, leading=11.5, spaceAfter=0),
         "value": ParagraphStyle("value", base, fontName="Briefing-Bold", fontSize=10, leading=12, spaceAfter=0,
@@ -361,7 +409,7 @@ def pdf_bytes(b: Briefing) -> bytes:
     doc = SimpleDocTemplate(
         buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=20 * mm, bottomMargin=18 * mm,
         title=b.title, author=SOURCE, subject=f"Dataversion {b.version}",
-        keywords=json.dumps(b.record(), ensure_ascii=False), creator=SOURCE,
+        keywords=json.dumps(b.record(), ensure_ascii=False), creator=SOURCE, lang="da-DK",
     )
     story = [Paragraph(escape(b.title), s["title"]),
              Paragraph(escape(info_line(b)), s["small"]),
@@ -372,6 +420,12 @@ def pdf_bytes(b: Briefing) -> bytes:
                                f"{escape(b.link)}</u></a>", s["small"]))
     if b.synthetic:
         story.append(Paragraph(escape(SYNTHETIC_WARNING), s["warning"]))
+    if b.key_messages:
+        story.append(Paragraph(KEY_MESSAGES_TITLE, s["h1"]))
+        story.append(ListFlowable([ListItem(Paragraph(escape(t), s["message"]), leftIndent=14)
+                                   for t in b.key_messages],
+                                  bulletType="bullet", bulletFontName="Briefing", leftIndent=14))
+        story.append(Spacer(1, 4))
     images = _chart_pngs(b)
     number = 0
     width = A4[0] - 40 * mm
@@ -392,10 +446,10 @@ def pdf_bytes(b: Briefing) -> bytes:
             story.append(KeepTogether([drawn, Paragraph(escape(f"Figur {number}. {caption}"), s["caption"])]))
     if b.method_notes:
         story.append(Paragraph("Metode", s["h1"]))
-        story.append(ListFlowable([ListItem(Paragraph(escape(t), s["body"]), leftIndent=12) for t in b.method_notes],
+        story.append(ListFlowable([ListItem(Paragraph(escape(t), s["small"]), leftIndent=12) for t in b.method_notes],
                                   bulletType="bullet", bulletFontName="Briefing", leftIndent=12))
     story.append(Paragraph("Diskretionering", s["h1"]))
-    story.append(Paragraph(escape(b.disclosure_note), s["body"]))
+    story.append(Paragraph(escape(b.disclosure_note), s["small"]))
     footer = f"{b.title} · dataversion {b.version}" + (" · syntetiske data" if b.synthetic else "")
 
     def on_page(canvas, document):

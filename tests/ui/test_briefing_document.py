@@ -189,3 +189,36 @@ def test_with_a_browser_both_documents_carry_the_chart_images(browser, monkeypat
     assert len(images) == 2
     all_text = " ".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "Figur 2. Anmodninger pr. kvartal, dobbelt så mange." in all_text.replace("\r\n", " ").replace("\n", " ")
+    # Every picture in the Word file carries its text alternative, read from the chart's numbers.
+    descriptions = [shape._inline.docPr.get("descr") for shape in document.inline_shapes]
+    assert all(d and d.startswith("Figur (") for d in descriptions)
+    assert "fra 2018K1 til" in descriptions[0] or "2018" in descriptions[0]
+
+
+MESSAGES = ["Forsøget med sundhedskoordinatoren blev brugt sjældent i hele landet: 78 anmodninger.",
+            "Puljens betydning for andelen i virksomhedspraktik inden for 6 måneder kan ikke skelnes fra nul."]
+
+
+def test_the_key_messages_lead_the_first_page_of_both_documents():
+    briefing = replace(_briefing(), key_messages=MESSAGES)
+    document = docx.Document(io.BytesIO(docx_bytes(briefing)))
+    paragraphs = [p for p in document.paragraphs if p.text.strip()]
+    headings = [p.text for p in paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0] == "Hovedbudskaber" and headings[1] == "Sundhedskoordinator-forsøget"
+    bullets = [p.text for p in paragraphs if p.style.name == "List Bullet"]
+    assert bullets[:2] == MESSAGES
+    first = _pdf_page(pdf_bytes(briefing), 0)[2].replace("\r\n", " ").replace("\n", " ")
+    assert "Hovedbudskaber" in first
+    assert first.index("Hovedbudskaber") < first.index("Sundhedskoordinator-forsøget")
+    for message in MESSAGES:
+        assert " ".join(message.split()) in " ".join(first.split())
+
+
+def test_word_uses_heading_styles_and_header_rows_and_the_pdf_declares_danish():
+    document = docx.Document(io.BytesIO(docx_bytes(_briefing())))
+    styles = {p.style.name for p in document.paragraphs if p.text in ("Sundhedskoordinator-forsøget", "Metode")}
+    assert styles == {"Heading 1"}  # Word's own heading style: the navigation pane lists them
+    for table in document.tables:
+        header = table.rows[0]._tr.trPr
+        assert header is not None and header.find(docx.oxml.ns.qn("w:tblHeader")) is not None
+    assert b"/Lang (da-DK)" in pdf_bytes(_briefing())

@@ -108,3 +108,24 @@ def test_no_message_claims_a_change_its_interval_does_not_support(released):
                 assert intervals and all(km.direction(q.lower, q.upper) == message.claim for q in intervals)
             if message.claim in ("no_detectable_change", "level", "rare", "hidden"):
                 assert not any(word in message.text for word in EFFECT_WORDS)
+
+
+def test_the_briefing_for_the_whole_country_is_at_most_four_pages_led_by_its_key_messages(released):
+    from datetime import datetime, timezone
+
+    import pypdfium2 as pdfium
+
+    from ui import briefing
+    from ui.views import View
+
+    db, info, _ = released
+    contents = briefing.assemble(db, info.first_referral_date, info.data_end_date, None, View("briefing"),
+                                 datetime(2026, 11, 28, tzinfo=timezone.utc))
+    messages = km.key_messages(db, info.first_referral_date, info.data_end_date, None)
+    assert contents.document.key_messages == [m.text for m in messages]
+    pdf = pdfium.PdfDocument(briefing.render(contents.document)["pdf"])
+    assert len(pdf) <= 4
+    first = " ".join(pdf[0].get_textpage().get_text_range().split())
+    assert first.index("Hovedbudskaber") < first.index("Overblik")
+    for message in messages:
+        assert " ".join(message.text.split()) in first
