@@ -545,21 +545,29 @@ def _csv_record_lines(path: Path, enc: str, delimiter: str) -> list[int]:
 
 
 def _csv_structure_problems(path: Path, enc: str, delimiter: str, width: int, source: Source) -> list[Problem]:
-    """Every record whose field count differs from the header's, or an unclosed quote."""
+    """Every record whose field count differs from the header's, or an unclosed quote; the first
+    ones kept as problems, the rest only counted (a file of ragged lines must not fill memory)."""
     problems: list[Problem] = []
+    total = 0
     line = 1
     try:
         for line, fields in _csv_rows(path, enc, delimiter):
             if len(fields) != width:
-                value = delimiter.join(fields)
-                problems.append(
-                    Problem(source.label, f"linje {line}", "", value, "csv.structure",
-                            f"{len(fields)} felter, overskriften har {width}")
-                )
+                total += 1
+                if len(problems) < settings.MAX_PROBLEMS_LISTED:
+                    value = delimiter.join(fields)
+                    problems.append(
+                        Problem(source.label, f"linje {line}", "", value, "csv.structure",
+                                f"{len(fields)} felter, overskriften har {width}")
+                    )
     except csv.Error as exc:
+        total += 1
         problems.append(Problem(source.label, f"linje {line + 1}", "", None, "csv.structure", str(exc)))
     if not problems:
+        total = 1
         problems.append(Problem(source.label, "", "", None, "csv.structure"))
+    if total > len(problems):
+        raise InvalidInput(problems, total)
     return problems
 
 

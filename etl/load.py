@@ -132,13 +132,15 @@ def _build(
     step(STAGES[0])
     raws: dict[str, extract.RawTable] = {}
     problems: list[Problem] = []
+    total = 0
     for name, source in dataset.sources.items():
         try:
             raws[name] = extract.read_source(con, source, ignore_extra, encoding)
         except InvalidInput as exc:
             problems.extend(exc.problems)
+            total += exc.total
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems, total)
     for name, table in contract.TABLES.items():
         if name not in raws:  # an optional table that was not delivered: empty, same columns
             cols = ", ".join(f'CAST(NULL AS VARCHAR) AS "{c}"' for c in table.column_names)

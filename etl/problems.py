@@ -80,7 +80,7 @@ class Problem:
         """One line for the person who made the file; every part is made safe to print."""
         parts = [safe_text(self.file)]
         if self.location:
-            parts.append(self.location)
+            parts.append(safe_text(self.location))  # may name a sheet
         if self.column:
             parts.append(f"kolonne {safe_text(self.column)}")
         if self.value is not None:

@@ -19,6 +19,7 @@ import pytest
 import xlsxwriter
 
 import settings
+from etl import extract
 from etl.cli import main
 from etl.publish import Store, work_pointer
 from tests.fixtures import CASE_COLUMNS, CASES, TABLES, write_csv, write_dataset
@@ -41,6 +42,17 @@ def _rejected(capsys, tmp_path: Path, *paths: Path, extra: tuple[str, ...] = ())
     assert "Traceback" not in err and "Indlæsningen er afvist" in err
     assert not db.is_symlink(), "a rejected load publishes nothing"
     return err
+
+
+def _read(folder: Path, table: str) -> list[tuple]:
+    """The rows of one table as the load reads them (all text), without building a release."""
+    con = duckdb.connect()
+    try:
+        dataset = extract.discover([folder])
+        raw = extract.read_source(con, dataset.sources[table])
+        return con.execute(f"SELECT * FROM {raw.relation}").fetchall()
+    finally:
+        con.close()
 
 
 # --- Bounded memory and time -----------------------------------------------------------------
@@ -86,6 +98,15 @@ def test_oversized_file_is_refused_before_reading(tmp_path, capsys, monkeypatch)
     monkeypatch.setattr(settings, "MAX_FILE_BYTES", 500)
     err = _rejected(capsys, tmp_path, write_dataset(tmp_path / "in"))
     assert "cases.csv: " in err and "[file.size]" in err
+
+
+def test_a_file_of_ragged_lines_lists_the_first_and_counts_the_rest(tmp_path, capsys):
+    folder = write_dataset(tmp_path / "in")
+    with open(folder / "cases.csv", "a", encoding="utf-8") as f:
+        f.write("C99,101\n" * 500)
+    err = _rejected(capsys, tmp_path, folder)
+    assert "500 problemer" in err and "cases.csv, linje 10" in err and "[csv.structure]" in err
+    assert "... og 400 problemer mere" in err
 
 
 def _workbook(path: Path, tables: dict = TABLES) -> Path:
@@ -171,15 +192,16 @@ def test_file_mixing_utf8_and_cp1252_is_refused_at_the_first_odd_line(tmp_path, 
     assert "linje 2" in err  # where the UTF-8 text was seen
 
 
-def test_pure_cp1252_file_still_loads(tmp_path, capsys):
+def test_pure_cp1252_file_still_reads_as_cp1252(tmp_path):
     folder = write_dataset(tmp_path / "in")
     header, rows = TABLES["pool_grants"]
+    rows = [[v.replace("afklaring", "afklaring i Næstved") for v in r] for r in rows]
     write_csv(folder / "pool_grants.csv", header, rows, encoding="cp1252")
-    code, out, err = _run(capsys, "load", folder, "--db", tmp_path / "rf.duckdb")
-    assert code == 0, err
+    titles = [r[header.index("project_title")] for r in _read(folder, "pool_grants")]
+    assert titles == ["Borgeren først", "Hurtigere afklaring i Næstved"]
 
 
-@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f"])
+@pytest.mark.parametrize("char", ["\x00", "\x1b"])
 def test_control_character_in_a_csv_value_is_refused_with_its_line(tmp_path, capsys, char):
     header, rows = TABLES["pool_grants"]
     rows = [list(r) for r in rows]
@@ -227,17 +249,17 @@ def _rewrite_shared_string(path: Path, old: str, new: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["*", "[ab]", "?"])
-def test_folder_with_glob_characters_reads_only_its_own_files(tmp_path, capsys, name):
+def test_folder_with_glob_characters_reads_only_its_own_files(tmp_path, name):
     folder = write_dataset(tmp_path / name)
+    header, rows = TABLES["pool_grants"]
+    pq.write_table(pa.table({c: [r[i] for r in rows] for i, c in enumerate(header)}), folder / "pool_grants.parquet")
+    (folder / "pool_grants.csv").unlink()
     sibling = write_dataset(tmp_path / "a")
     with open(sibling / "cases.csv", "a", encoding="utf-8") as f:
         f.write("C99,101,F,30-39,2016-01-04,,,,,,,,,,\n")
-    pq.write_table(pa.table({c: [r[i] for r in TABLES["pool_grants"][1]]
-                             for i, c in enumerate(TABLES["pool_grants"][0])}), sibling / "x.parquet")
-    db = tmp_path / "db" / "rf.duckdb"
-    code, out, err = _run(capsys, "load", folder, "--db", db)
-    assert code == 0, err
-    assert "cases: 8," in out
+    pq.write_table(pa.table({c: [r[i] for r in rows] for i, c in enumerate(header)}), sibling / "pool_grants.parquet")
+    assert len(_read(folder, "cases")) == 8
+    assert len(_read(folder, "pool_grants")) == 2
 
 
 # --- Every bad manifest and value exits 2 ----------------------------------------------------
@@ -300,7 +322,31 @@ def test_data_end_date_before_the_data_is_refused(tmp_path, capsys):
     assert "dataset.json" in err and "2019-12-31" in err and "[manifest.data_end_date]" in err
 
 
-# --- Disk full and leftovers ----------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["overview.py", "pilot.py", "pool.py", "processing.py", "briefing.py"])
+def test_empty_tables_the_contract_allows_leave_every_page_working(tmp_path, monkeypatch, page):
+    # pilot_requests and pool_grants may hold no rows, health_advice_channels may be left out:
+    # every page then says it has nothing to show, without an exception (open_page asserts it).
+    from streamlit.runtime.pages_manager import PagesManager
+
+    from tests.pages.runner import open_page
+
+    folder = write_dataset(tmp_path / "in", {"pilot_requests": (TABLES["pilot_requests"][0], []),
+                                             "pool_grants": (TABLES["pool_grants"][0], [])},
+                           omit=("health_advice_channels",))
+    db = tmp_path / "rf.duckdb"
+    assert main(["load", str(folder), "--db", str(db)]) == 0
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):  # as tests/pages/conftest.py: pages inside app.py's navigation
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+    open_page(db, monkeypatch, page)
+
+
+# --- Leftovers and disk full ----------------------------------------------------------------
 
 
 def _limit_file_size(limit: int):
@@ -315,7 +361,14 @@ def _limit_file_size(limit: int):
 def test_disk_full_load_exits_with_a_danish_message_and_keeps_the_published_version(tmp_path, capsys):
     folder = write_dataset(tmp_path / "in")
     db = tmp_path / "db" / "rf.duckdb"
-    assert _run(capsys, "load", folder, "--db", db)[0] == 0
+    # A spill folder left by an earlier crash: tidying it up must not fail the publish.
+    for store in (Store(db), Store(work_pointer(db))):
+        (store.versions_dir / ".v0001.duckdb.tmp.tmp" / "x").mkdir(parents=True)
+        (store.versions_dir / ".v0001.duckdb.tmp.tmp" / "x" / "spill.bin").write_bytes(b"0" * 10)
+    code, out, err = _run(capsys, "load", folder, "--db", db)
+    assert code == 0, err
+    assert "Version 1 udgivet" in out
+    assert not (Store(db).versions_dir / ".v0001.duckdb.tmp.tmp").exists()
     before = os.readlink(db)
     proc = subprocess.run(
         [sys.executable, "-m", "etl", "load", str(folder), "--db", str(db)], cwd=ROOT, capture_output=True,
@@ -331,14 +384,3 @@ def test_disk_full_load_exits_with_a_danish_message_and_keeps_the_published_vers
     finally:
         con.close()
     assert not [p for p in Store(db).versions_dir.iterdir() if p.name.startswith(".v")], "leftovers removed"
-
-
-def test_leftover_spill_folder_does_not_turn_a_publish_into_a_failure(tmp_path, capsys):
-    db = tmp_path / "db" / "rf.duckdb"
-    for store in (Store(db), Store(work_pointer(db))):
-        (store.versions_dir / ".v0001.duckdb.tmp.tmp" / "x").mkdir(parents=True)
-        (store.versions_dir / ".v0001.duckdb.tmp.tmp" / "x" / "spill.bin").write_bytes(b"0" * 10)
-    code, out, err = _run(capsys, "load", write_dataset(tmp_path / "in"), "--db", db)
-    assert code == 0, err
-    assert "Version 1 udgivet" in out
-    assert not (Store(db).versions_dir / ".v0001.duckdb.tmp.tmp").exists()
