@@ -33,3 +33,13 @@ KEEP_VERSIONS = int(os.environ.get("RF_KEEP_VERSIONS", "3"))
 
 # How many problems a rejected load lists before it only counts the rest.
 MAX_PROBLEMS_LISTED = int(os.environ.get("RF_MAX_PROBLEMS", "100"))
+
+# Limits on one input file, so that any file costs bounded memory and time. Each is far above
+# what real extracts need (the synthetic dataset at scale 10 has about 1,6 million cases and
+# 15 columns; a real project title is a line of text); a file beyond one is refused (exit 2).
+MAX_FILE_BYTES = int(os.environ.get("RF_MAX_FILE_BYTES", str(4 * 1024**3)))  # also an XLSX unpacked
+MAX_ROWS = int(os.environ.get("RF_MAX_ROWS", "20000000"))  # data rows per table
+MAX_COLUMNS = int(os.environ.get("RF_MAX_COLUMNS", "200"))  # columns per table, extras included
+MAX_CELL_CHARS = int(os.environ.get("RF_MAX_CELL_CHARS", "10000"))  # characters in one value
+MAX_LINE_BYTES = int(os.environ.get("RF_MAX_LINE_BYTES", "1000000"))  # bytes in one CSV record
+MAX_MANIFEST_BYTES = int(os.environ.get("RF_MAX_MANIFEST_BYTES", "1000000"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import os
 import sys
 import textwrap
 import traceback
@@ -11,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import settings
-from etl.problems import InvalidInput
+from etl.problems import InvalidInput, safe_text
 from release import CertificationFailed
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID, EXIT_UNCERTIFIED = 0, 1, 2, 3
@@ -64,10 +66,41 @@ def main(argv: list[str] | None = None) -> int:
     except CertificationFailed as exc:
         print(f"{exc}\nDen udgivne database ({args.db}) er uændret.", file=sys.stderr)
         return EXIT_UNCERTIFIED
-    except Exception:  # anything else is our fault, not the file's
-        print("Intern fejl i indlæsningen; den udgivne database er uændret.", file=sys.stderr)
-        traceback.print_exc(file=sys.stderr)
+    except Exception as exc:  # anything else is not the file's fault
+        print(_internal_error(exc, args), file=sys.stderr)
+        if os.environ.get("RF_ETL_DEBUG"):
+            traceback.print_exc(file=sys.stderr)
         return EXIT_INTERNAL
+
+
+# errno values of a write that found no room: disk full, file size limit, disk quota.
+_NO_ROOM = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_NO_ROOM_TEXT = ("no space left on device", "file too large", "disk quota exceeded", "not enough space")
+
+
+def _no_room(exc: BaseException) -> bool:
+    """True when the error, or one it came from, is a write that found no room on the disk."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in _NO_ROOM:
+            return True
+        if any(text in str(exc).lower() for text in _NO_ROOM_TEXT):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+def _internal_error(exc: Exception, args) -> str:
+    """An error that is not the input's fault, in Danish, in a few lines without a traceback
+    (RF_ETL_DEBUG=1 prints it); the technical cause is masked like every other printed text."""
+    where = getattr(args, "db", None)
+    unchanged = f" Den udgivne database ({where}) er uændret." if args.command == "load" else ""
+    cause = safe_text(f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}")
+    if _no_room(exc):
+        return (f"Der er ikke plads på disken til indlæsningen, så den er afbrudt.{unchanged} "
+                f"Frigør plads, og kør indlæsningen igen.\nTeknisk årsag: {cause[:300]}")
+    return (f"Intern fejl i ETL'en (ikke en fejl i filerne).{unchanged}\n"
+            f"Teknisk årsag: {cause[:300]}\nKør igen med RF_ETL_DEBUG=1 for at se hele forløbet.")
 
 
 def _generate(args) -> int:
@@ -109,7 +142,9 @@ def _load(args) -> int:
     print(_certificate_line(result.certificate.__dict__))
     for source in result.sources:
         if source["ignored_columns"]:
-            print(f"  {Path(source['file']).name}: udeladte kolonner {', '.join(source['ignored_columns'])}")
+            print(safe_text(f"  {Path(source['file']).name}: udeladte kolonner {', '.join(source['ignored_columns'])}"))
+    for warning in result.warnings:
+        print(f"Advarsel: {safe_text(warning)}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import datetime
 
 CONTRACT_VERSION = "v1"
 
@@ -230,3 +231,25 @@ def label_lookup(col: Column) -> dict[str, str]:
 def table_for_name(name: str) -> Table | None:
     """The contract table a file stem or sheet name refers to, if any."""
     return TABLES.get(fold(name))
+
+
+# The CPR rule in Python, for what is checked outside SQL (headers, sheet names, the manifest);
+# the same rule as rf_is_cpr in sql/macros.sql.
+_CPR_IN_TEXT = re.compile(r"(?<![0-9])([0-9]{6})-?[0-9]{4}(?![0-9])")
+
+
+def _is_ddmmyy(digits: str) -> bool:
+    try:
+        datetime.strptime(digits, "%d%m%y")
+    except ValueError:
+        return False
+    return True
+
+
+def is_cpr(text: str) -> bool:
+    """True when the text holds a CPR-shaped number (DDMMYY-SSSS, ten digits starting with a
+    valid date, or nine digits alone: a number that lost its leading zero)."""
+    text = text.strip()
+    if re.fullmatch(r"[0-9]{9}", text):
+        text = "0" + text
+    return any(_is_ddmmyy(m.group(1)) for m in _CPR_IN_TEXT.finditer(text))

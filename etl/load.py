@@ -7,6 +7,7 @@ it there; the app's pointer gets a separate served file with the release alone (
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import duckdb
 
 import settings
 from etl import contract, extract, served, transform, validate
-from etl.problems import InvalidInput, Problem
+from etl.problems import InvalidInput, Problem, mask_cpr, mask_json
 from etl.publish import Store, work_pointer
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ class LoadResult:
     # Seconds per phase: read and validate, marts, release (build, protect, certify), publish.
     seconds: dict[str, float] = field(default_factory=dict)
     work_path: Path | None = None  # the load's database (case-level tables, marts, release)
+    warnings: list[str] = field(default_factory=list)  # trouble after publishing, in Danish
 
 
 def load(
@@ -98,10 +100,16 @@ def load(
         except BaseException:
             for leftover in leftovers:
                 leftover.unlink(missing_ok=True)
+            for spill in (staged, served_staged):  # DuckDB's spill folder beside a staged file
+                shutil.rmtree(spill.with_name(spill.name + ".tmp"), ignore_errors=True)
             raise
-        work.prune(settings.KEEP_VERSIONS)
-        store.prune(settings.KEEP_VERSIONS)
-        served.retire_unserved(store)
+        # Published: tidying up old versions may fail without undoing that.
+        try:
+            work.prune(settings.KEEP_VERSIONS)
+            store.prune(settings.KEEP_VERSIONS)
+            served.retire_unserved(store)
+        except (OSError, duckdb.Error) as exc:
+            result.warnings.append(f"gamle versioner blev ikke ryddet op: {exc}")
     return result
 
 
@@ -124,13 +132,15 @@ def _build(
     step(STAGES[0])
     raws: dict[str, extract.RawTable] = {}
     problems: list[Problem] = []
+    total = 0
     for name, source in dataset.sources.items():
         try:
             raws[name] = extract.read_source(con, source, ignore_extra, encoding)
         except InvalidInput as exc:
             problems.extend(exc.problems)
+            total += exc.total
     if problems:
-        raise InvalidInput(problems)
+        raise InvalidInput(problems, total)
     for name, table in contract.TABLES.items():
         if name not in raws:  # an optional table that was not delivered: empty, same columns
             cols = ", ".join(f'CAST(NULL AS VARCHAR) AS "{c}"' for c in table.column_names)
@@ -139,8 +149,9 @@ def _build(
     step(STAGES[1])
     transform.build_staging(con)
     found, total = validate.check(con, raws, pilot_window, settings.MAX_PROBLEMS_LISTED)
-    if total:
-        raise InvalidInput(found, total)
+    whole = validate.dataset_problems(con, raws, dataset.manifest, extract.MANIFEST_NAME)
+    if total or whole:
+        raise InvalidInput((whole + found)[: settings.MAX_PROBLEMS_LISTED], total + len(whole))
 
     step(STAGES[2])
     validated = time.perf_counter()
@@ -148,6 +159,8 @@ def _build(
     loaded_at = datetime.now(timezone.utc).replace(microsecond=0)
     synthetic = dataset.manifest.get("synthetic") is True
     rows = {name: raws[name].rows if name in raws else 0 for name in contract.TABLES}
+    # The log is kept in every later version: nothing CPR-shaped may enter it, not even in a
+    # file name or a dropped column's header.
     sources = [
         {
             "table": name,
@@ -159,6 +172,7 @@ def _build(
         }
         for name, raw in raws.items()
     ]
+    sources = mask_json(sources)
     _write_meta(con, version, previous, loaded_at, synthetic, rows, sources, dataset.manifest, pilot_window)
     step(STAGES[3])
     metaed = time.perf_counter()
@@ -186,7 +200,11 @@ def _write_meta(con, version, previous, loaded_at, synthetic, rows, sources, man
                 "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = 'meta_load_log'"
             ).fetchall()[0][0]
             if has_log:
-                con.execute("INSERT INTO meta_load_log SELECT * FROM previous.meta_load_log")
+                # Masked again on the way: a log written before masking must not carry a CPR-shaped
+                # string into every later version.
+                history = con.execute("SELECT * FROM previous.meta_load_log ORDER BY version").fetchall()
+                con.executemany("INSERT INTO meta_load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                [[mask_cpr(v) if isinstance(v, str) else v for v in row] for row in history])
         finally:
             con.execute("DETACH previous")
     ignored = {s["table"]: s["ignored_columns"] for s in sources if s["ignored_columns"]}
@@ -200,7 +218,7 @@ def _write_meta(con, version, previous, loaded_at, synthetic, rows, sources, man
             "rows": json.dumps(rows, sort_keys=True),
             "sources": json.dumps(sources, sort_keys=True, ensure_ascii=False),
             "ignored": json.dumps(ignored, sort_keys=True, ensure_ascii=False),
-            "manifest": json.dumps(manifest, sort_keys=True, ensure_ascii=False),
+            "manifest": json.dumps(mask_json(manifest), sort_keys=True, ensure_ascii=False),
         },
     )
     # The data's end: the manifest says it for generated data; for real extracts the latest

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -109,7 +110,10 @@ class Store:
                     p.unlink()
                     removed.append(p)
         for leftover in self.versions_dir.glob(".v*.duckdb.tmp*"):
-            leftover.unlink()
+            if leftover.is_dir() and not leftover.is_symlink():  # DuckDB's spill folder
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
             removed.append(leftover)
         return removed
 

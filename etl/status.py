@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from etl import contract, served
+from etl.problems import mask_json
 from etl.publish import Store, work_pointer
 
 
@@ -52,7 +53,8 @@ def read_status(db: Path, work_db: Path | None = None) -> dict:
         "certificate": certificate,
         # The input of the served version, from the load log.
         "tables": {name: rows.get(name, 0) for name in contract.TABLES} if entry else {},
-        "sources": json.loads(entry[1]) if entry else [],
+        # Masked on the way out too: a log written before masking may still hold a CPR number.
+        "sources": mask_json(json.loads(entry[1])) if entry else [],
         "load": work,
     }
 

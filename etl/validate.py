@@ -6,6 +6,7 @@ from datetime import date
 
 import duckdb
 
+import settings
 from etl import contract, extract, sqlfiles
 from etl.contract import CATEGORY, INTEGER, TEXT, Table
 from etl.extract import RawTable
@@ -36,8 +37,9 @@ def category_macros(con: duckdb.DuckDBPyConnection) -> None:
             )
 
 
-def _column_checks(table: Table, relation: str, extra_names: list[str]) -> str:
-    """Missing required values, unreadable values and CPR numbers, in one query.
+def _column_checks(table: Table, relation: str, extra_names: list[str], max_chars: int) -> str:
+    """Missing required values, unreadable values, CPR numbers, control characters and values
+    over the size limit, in one query.
 
     The staging table holds each raw row parsed, in the same order, so a value is unreadable
     exactly where the raw text is there and the parsed value is not; nothing is parsed twice.
@@ -62,6 +64,10 @@ def _column_checks(table: Table, relation: str, extra_names: list[str]) -> str:
             branches.append((f"rf_is_cpr({raw}){readable}", col.name, raw, "'value.cpr'"))
     for name in extra_names:
         branches.append((f'rf_is_cpr("r.{name}")', name, f'"r.{name}"', "'value.cpr'"))
+    for raw in [f'"r.{c.name}"' for c in table.columns] + [f'"r.{n}"' for n in extra_names]:
+        column = raw[3:-1]
+        branches.append((f"rf_has_control({raw})", column, raw, "'value.control'"))
+        branches.append((f"length({raw}) > {int(max_chars)}", column, raw, "'value.size'"))
     columns = ", ".join([*(f'r."{c.name}" AS "r.{c.name}", s."{c.name}" AS "s.{c.name}"' for c in table.columns),
                          *(f'r."{n}" AS "r.{n}"' for n in extra_names)])
     suspects = (f"SELECT s._rec, {columns} FROM {relation} r POSITIONAL JOIN stg_{table.name} s "
@@ -99,7 +105,8 @@ def check(
         table = contract.TABLES[name]
         extras = [c for c in _raw_columns(con, raw.relation) if c.startswith("_extra_")]
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE column_problems AS {_column_checks(table, raw.relation, extras)}"
+            f"CREATE OR REPLACE TEMP TABLE column_problems AS "
+            f"{_column_checks(table, raw.relation, extras, settings.MAX_CELL_CHARS)}"
         )
         params = {"pilot_start": pilot_window[0], "pilot_end": pilot_window[1]}
         row_sql = sqlfiles.read("checks", name)
@@ -157,3 +164,20 @@ def _raw_rows(con: duckdb.DuckDBPyConnection, relation: str, recs: list[int]) ->
     result = con.execute(f"SELECT rowid AS _rec, * FROM {relation} WHERE rowid IN (SELECT unnest($recs))", {"recs": recs})
     names = [d[0] for d in result.description]
     return {row[0]: dict(zip(names[1:], row[1:])) for row in result.fetchall()}
+
+
+def dataset_problems(con: duckdb.DuckDBPyConnection, raws: dict[str, RawTable], manifest: dict,
+                     manifest_label: str) -> list[Problem]:
+    """Rules on the dataset as a whole, checked once its values are valid: cases has rows, and
+    a declared data end is not before the latest date in the data."""
+    problems = []
+    cases = raws.get("cases")
+    if cases is not None and cases.rows == 0:
+        problems.append(Problem(cases.source.label, "", "", None, "table.empty", "cases"))
+    declared = manifest.get("data_end_date")
+    if declared is not None and cases is not None and cases.rows:
+        latest = con.execute(sqlfiles.read("checks", "data_end")).fetchall()[0][0]
+        if latest is not None and date.fromisoformat(declared) < latest:
+            problems.append(Problem(manifest_label, "", "data_end_date", declared, "manifest.data_end_date",
+                                    f"seneste dato i data er {latest.isoformat()}"))
+    return problems

@@ -51,11 +51,20 @@ CREATE OR REPLACE TEMP MACRO rf_quarter(v) AS
 CREATE OR REPLACE TEMP MACRO rf_quarter_start(q) AS
     make_date(CAST(left(q, 4) AS INTEGER), 3 * CAST(right(q, 1) AS INTEGER) - 2, 1);
 
--- A CPR number: DDMMYY-SSSS or ten digits whose first six digits are a valid date.
+-- A CPR number: DDMMYY-SSSS or ten digits whose first six digits are a valid date, or a value of
+-- nine digits alone: a number cell (XLSX, Parquet, or CSV digits from a spreadsheet) that lost
+-- the CPR number's leading zero, checked as ten digits with the zero restored.
 -- One linear-time pattern finds the shape (RE2 scans a value once); only its matches pay for
 -- the date check (a CASE, since the optimiser may reorder the terms of an AND).
 CREATE OR REPLACE TEMP MACRO rf_is_cpr(v) AS
     CASE WHEN length(v) >= 10 AND regexp_matches(v, '(^|[^0-9])[0-9]{6}-?[0-9]{4}([^0-9]|$)')
          THEN try_strptime(regexp_extract(v, '(^|[^0-9])([0-9]{6})-?[0-9]{4}([^0-9]|$)', 2), '%d%m%y') IS NOT NULL
+         WHEN length(v) >= 9 AND regexp_full_match(trim(v), '[0-9]{9}')
+         THEN try_strptime('0' || left(trim(v), 5), '%d%m%y') IS NOT NULL
          ELSE false
     END;
+
+-- Control characters (NUL, bell, escape, delete ...) have no place in a value; tab, line feed and
+-- carriage return do (a quoted CSV field may span lines).
+CREATE OR REPLACE TEMP MACRO rf_has_control(v) AS
+    regexp_matches(v, '[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]');
