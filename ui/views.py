@@ -48,6 +48,13 @@ def view(page: str, params: dict[str, str | list[str] | None], filters: dict[str
     return View(page, tuple(pairs), tuple(filters.items()))
 
 
+def accepted(query_params, key: str, choices) -> str | None:
+    """The URL's value for `key` when it is one of the labels the page offers, else None: a link
+    is made only of values the page accepted, never of what an address happened to carry."""
+    value = query_params.get(key)
+    return value if value in set(choices) else None
+
+
 def app_base() -> str:
     """The app's address as the user's browser sees it, without page or query."""
     try:
