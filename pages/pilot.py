@@ -28,7 +28,8 @@ def _widgets(old: dict):
     return {"periode": view.period, "region": "alle" if view.area == "000" else view.area, "gruppe": view.group}, notes
 
 
-link_notes = views.upgrade_link(st.query_params, _widgets)
+link_notes = views.upgrade_link(st.query_params, _widgets, {"periode": periods.get, "region": widgets.region_label(regions),
+                                                             "gruppe": groups.get})
 with st.container(border=True):
     row = st.columns([2, 2, 2])
     period = row[0].selectbox("Periode", list(periods), format_func=periods.get, key="periode", bind="query-params",

@@ -45,7 +45,10 @@ def _widgets(old: dict):
     return values, notes
 
 
-link_notes = views.upgrade_link(st.query_params, _widgets)
+all_municipalities = dict(zip(municipalities["code"], municipalities["name"]))
+link_notes = views.upgrade_link(st.query_params, _widgets, {
+    "periode": periods.get, "region": widgets.region_label(regions), "gruppe": groups.get,
+    "kommunen": lambda c: all_municipalities.get(c, "Alle")})
 with st.container(border=True):
     row = st.columns([2, 2, 2, 2])
     period = row[0].selectbox("Visiteret i", list(periods), format_func=periods.get, key="periode",
@@ -89,7 +92,7 @@ here = views.view(
     {"Visiteret": periods[period], "Område": area_name, "Gruppe": groups[group], "Grænse": f"{weeks} uger",
      "Fase": stage_names[stage]},
 )
-all_names = {**regions, **dict(zip(municipalities["code"], municipalities["name"])), "000": "Hele landet"}
+all_names = {**regions, **all_municipalities, "000": "Hele landet"}
 
 
 def shown_as(section: stage_times.StageView) -> views.View:

@@ -71,13 +71,15 @@ def strip_page(url: str) -> str:
     return (head if last in PAGE_PATHS else root) + "/"
 
 
-def upgrade_link(query_params, translate) -> list[str]:
+def upgrade_link(query_params, translate, labels: dict) -> list[str]:
     """Open a link made before the release on the nearest released view.
 
     `translate(old)` gets the link's old parameters and returns the widget values to set (key ->
-    value) and Danish notes on what changed. The old keys are taken out of the address, and the
-    values are set before the widgets are drawn, so the widgets show (and the address then
-    carries) the released view.
+    value) and Danish notes on what changed; `labels` gives each widget's format function (key ->
+    value -> the label the widget shows). The old keys are taken out of the address and the values
+    set before the widgets are drawn, so the widgets show the released view. The address gets the
+    labels too: Streamlit writes a widget's value set in code into the address only when the
+    widget was drawn in an earlier run, and a reload or a copied address must open the same view.
     """
     old = {key: query_params.get_all(key) for key in LEGACY_KEYS if key in query_params}
     if not old:
@@ -87,5 +89,5 @@ def upgrade_link(query_params, translate) -> list[str]:
         del query_params[key]
     for key, value in values.items():
         st.session_state[key] = value
+        query_params[key] = labels[key](value)
     return notes
-

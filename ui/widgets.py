@@ -36,13 +36,18 @@ def footer(info: DatasetInfo) -> None:
     )
 
 
+def region_label(regions: dict[str, str]):
+    """The region filter's label of a choice: 'Hele landet' for 'alle', else the region's name."""
+    return lambda code: "Hele landet" if code == "alle" else regions[code]
+
+
 def region_filter(regions: dict[str, str], key: str = "region") -> str | None:
     """Choose all of Denmark or one region; the choice lives in the URL (?region=Region+Sjælland)."""
     options = ["alle", *regions]
     choice = st.selectbox(
         "Område",
         options,
-        format_func=lambda code: "Hele landet" if code == "alle" else regions[code],
+        format_func=region_label(regions),
         key=key,
         bind="query-params",
         help="Tallene for et område omfatter sager i kommunerne i regionen.",
