@@ -3,6 +3,7 @@ Markdown, HTML, LaTeX, coloured text, an icon, an emoji or a link."""
 
 from __future__ import annotations
 
+import html
 import re
 
 # Some of Streamlit's Markdown is rewritten in the text after parsing, where a backslash no
@@ -39,3 +40,9 @@ def md(value: object) -> str:
 def shown(markdown: str) -> str:
     """What the browser shows for text escaped by md() (for tests, and to read such text back)."""
     return _ESCAPED.sub(r"\1", markdown).replace(JOINER, "")
+
+
+def chart(value: object) -> str:
+    """Data text for a Plotly label, hover text or annotation: Plotly reads '<a href=...>', '<b>'
+    and '<br>' in them as markup (a link would be live), and shows '&lt;' as '<'."""
+    return html.escape("" if value is None else str(value), quote=False)

@@ -57,3 +57,18 @@ def test_ordinary_danish_text_is_left_as_it_is():
                  "«Til kvartal» lå før «Fra kvartal»", "45,7 % (95 %: 40,1–51,2)"):
         assert md(text) == text
     assert JOINER not in md("Borgeren først") and md(None) == ""
+
+
+def test_chart_labels_from_data_are_text_to_plotly():
+    import polars as pl
+
+    from tests.protect import protect_table
+    from ui import plain, pool_charts
+
+    name = '<a href="https://evil.example">klik</a> & <b>fed</b>'
+    assert plain.chart(name) == '&lt;a href="https://evil.example"&gt;klik&lt;/a&gt; &amp; &lt;b&gt;fed&lt;/b&gt;'
+    grants = protect_table(pl.DataFrame({"municipality_name": [name], "focus_area": ["citizen_involvement"],
+                                         "granted_dkk": [1_000_000], "spent_dkk": [500_000]}))
+    figure = pool_charts.grants_chart(grants).figure
+    labels = [y for trace in figure.data for y in trace.y]
+    assert labels and all(label.startswith("&lt;a href=") and "<" not in label for label in labels)
