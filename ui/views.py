@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+import re
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -12,6 +13,7 @@ LOCAL_BASE = "http://localhost:8501/"  # when the browser has not told us where 
 PAGE_PATHS = ("overview", "pilot", "processing", "pool", "briefing")
 # Parameters of the pilot's links made before the release (free ranges, municipality sets).
 LEGACY_KEYS = ("fra", "til", "kommune", "koen", "alder", "afgoerelse")
+_PLAIN_PATH = re.compile(r"/(?:[A-Za-z0-9._~-]+/)*")  # a reverse proxy's prefix, such as /rf/
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,18 @@ def app_base() -> str:
 
 
 def strip_page(url: str) -> str:
-    """The app's root from a page's address ('http://h/app/pool' -> 'http://h/app/')."""
+    """The app's root from a page's address ('http://h/app/pool' -> 'http://h/app/').
+
+    A root path of anything but plain path characters is not the app's (an address made up to
+    carry text into the links of downloads): the host's root is used instead.
+    """
     root = url.split("?")[0].split("#")[0].rstrip("/")
     head, _, last = root.rpartition("/")
-    return (head if last in PAGE_PATHS else root) + "/"
+    root = head if last in PAGE_PATHS else root
+    parts = urlsplit(root + "/")
+    if parts.scheme not in ("http", "https") or not _PLAIN_PATH.fullmatch(parts.path):
+        return f"{parts.scheme if parts.scheme in ('http', 'https') else 'http'}://{parts.netloc or 'localhost:8501'}/"
+    return root + "/"
 
 
 def upgrade_link(query_params, translate, labels: dict) -> list[str]:
