@@ -14,8 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from etl.load import load
-from tests.conftest import COPIES
-from tests.fixtures import CASES, GRANTS, GRANT_COLUMNS, write_dataset
+from tests.fixtures import GRANTS, GRANT_COLUMNS, write_dataset
 from tests.pages.runner import open_page
 from ui import briefings
 from ui.plain import shown
@@ -28,15 +27,11 @@ RENDERED = ("](https", "[klik]", ":red[", "$x$", "<b>", ":material/")
 
 @pytest.fixture(scope="module")
 def hostile_db(tmp_path_factory) -> Path:
-    """The page database with hostile project titles: G2 (no spending reported, so named in the
-    price's basis) holds Markdown, G1 a spreadsheet formula."""
+    """The tiny dataset with hostile project titles: G2 (no spending reported, so named in the
+    price's basis) holds Markdown, G1 a spreadsheet formula. Grants are public: shown at any size."""
     grants = [[*g] for g in GRANTS]
     grants[0][3], grants[1][3] = FORMULA, MARKUP
     folder = write_dataset(tmp_path_factory.mktemp("hostile") / "in", {"pool_grants": (GRANT_COLUMNS, grants)})
-    with open(folder / "cases.csv", "a", encoding="utf-8") as f:
-        for i in range(COPIES):
-            for row in CASES:
-                f.write(",".join([f"X{i:04d}{row[0]}", *row[1:]]) + "\n")
     db = folder.parent / "rf.duckdb"
     load([folder], db)
     return db
