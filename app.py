@@ -4,7 +4,7 @@ import streamlit as st
 
 import settings
 from analysis.database import NotServed
-from ui import session, widgets
+from ui import plain, session, widgets
 
 st.set_page_config(page_title="Ressourceforløb – evaluering", page_icon="📊", layout="wide")
 
@@ -12,12 +12,12 @@ try:
     info = session.dataset(page=False)
 except NotServed as refused:
     st.title("Ressourceforløb – evaluering")
-    st.error(str(refused))
+    st.error(plain.md(refused))  # names files and tables: shown as written
     st.stop()
 if info is None:
     st.title("Ressourceforløb – evaluering")
     st.error(
-        f"Der er ikke indlæst nogen data endnu ({settings.db_path()} findes ikke). "
+        f"Der er ikke indlæst nogen data endnu ({plain.md(settings.db_path())} findes ikke). "
         "Byg standarddatasættet med `make data`, eller indlæs et udtræk med "
         "`python -m etl load MAPPE --db " + str(settings.db_path()) + "`."
     )

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from analysis import overview, periods
-from ui import briefing, briefings, export, session, views, widgets
+from ui import briefing, briefings, export, plain, session, views, widgets
 from ui import format as fmt
 
 info = session.dataset()
@@ -38,9 +38,14 @@ view_params = [list(p) for p in views.view("briefing", params, {}).params]
 # A link from an earlier briefing: say what it was made from, offer to make it again on that data
 # version, and say which headline figures have moved since (for the same view only).
 asked = st.query_params.get("briefing")
-record = briefings.load(asked) if asked else None
-if asked and record is None:
-    st.warning(f"Briefingen «{asked}» findes ikke i registret. Vælg periode og område, og dan en ny.")
+try:
+    record = briefings.load(asked) if asked else None
+except briefings.CorruptRecord as refused:  # a damaged or edited record: its message, nothing from it
+    record = None
+    st.error(plain.md(refused))
+else:
+    if asked and record is None:
+        st.warning(f"Briefingen «{plain.md(asked)}» findes ikke i registret. Vælg periode og område, og dan en ny.")
 same_view = record is not None and [p for p in record.params if p[0] != "briefing"] == view_params
 pinned = session.pinned(record.version) if same_view else None
 if record is not None:

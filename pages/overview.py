@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis import overview
-from ui import charts, labels, session, views, widgets
+from ui import charts, labels, plain, session, views, widgets
 from ui import format as fmt
 
 info = session.dataset()
@@ -19,7 +19,7 @@ scope = "hele landet" if region is None else region_names[region]
 here = views.view("overview", {"region": region_names.get(region)}, {"Område": region_names.get(region, "Hele landet")})
 
 figures = session.cached(overview.key_figures, region)
-st.subheader(f"Nøgletal, {scope}")
+st.subheader(f"Nøgletal, {plain.md(scope)}")
 widgets.metric_row([
     (f"Personer i ressourceforløb {fmt.day(figures.as_of)}", figures.persons_in_course, fmt.number,
      labels.DEFINITIONS["persons_in_course"]),
@@ -31,7 +31,7 @@ widgets.metric_row([
     ("Kommuner med puljebevilling", figures.pool_municipalities, fmt.number, labels.DEFINITIONS["pool_municipalities"]),
 ])
 
-st.subheader(f"Personer i ressourceforløb pr. kvartal, {scope}")
+st.subheader(f"Personer i ressourceforløb pr. kvartal, {plain.md(scope)}")
 trend = session.cached(overview.persons_by_quarter, region)
 widgets.chart(session.cached_chart(charts.persons_in_course_trend, (overview.persons_by_quarter, region),
                                    (overview.events,), (overview.pilot_window,)),
@@ -46,7 +46,7 @@ with st.expander("Kvartalstallene bag figuren"):
         download="personer_i_ressourceforloeb_kvartal", source=loaded_source, info=info, view=here,
     )
 
-st.subheader(f"Nye forløb og afgørelser pr. år, {scope}")
+st.subheader(f"Nye forløb og afgørelser pr. år, {plain.md(scope)}")
 by_year = session.cached(overview.courses_and_decisions_by_year, region)
 year_columns = {c: labels.COLUMNS[c] for c in
                 ("year", "new_courses", "resource_course", "flex_job", "disability_pension", "other", "decisions")}

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analysis import overview, pilot
-from ui import charts, labels, session, views, widgets
+from ui import charts, labels, plain, session, views, widgets
 from ui import format as fmt
 
 info = session.dataset()
@@ -28,7 +28,8 @@ def _widgets(old: dict):
     return {"periode": view.period, "region": "alle" if view.area == "000" else view.area, "gruppe": view.group}, notes
 
 
-link_notes = views.upgrade_link(st.query_params, _widgets)
+link_notes = views.upgrade_link(st.query_params, _widgets, {"periode": periods.get, "region": widgets.region_label(regions),
+                                                             "gruppe": groups.get})
 with st.container(border=True):
     row = st.columns([2, 2, 2])
     period = row[0].selectbox("Periode", list(periods), format_func=periods.get, key="periode", bind="query-params",
@@ -103,7 +104,7 @@ widgets.chart(session.cached_chart(charts.pilot_funnel, (pilot.funnel,)), D["pil
               download="forsoeg_tragt", info=info, view=shown_as(pilot.PilotView(session.cached(pilot.window).id)))
 outside = funnel.points.frame.filter(funnel.points.frame["position"].is_in(["above_998", "below_998"]))
 if outside.height:
-    st.caption("Uden for 99,8 %-grænserne: " + ", ".join(outside["name"].to_list()) + ".")
+    st.caption("Uden for 99,8 %-grænserne: " + ", ".join(map(plain.md, outside["name"].to_list())) + ".")
 
 st.subheader("Fra anmodning til udfald")
 flow_view, note = session.cached(pilot.section_view, view, "flow")

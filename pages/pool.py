@@ -4,7 +4,7 @@ grant municipalities than elsewhere."""
 import streamlit as st
 
 from analysis import overview, periods, pool_figures as pool
-from ui import labels, pool_charts, session, views, widgets
+from ui import labels, plain, pool_charts, session, views, widgets
 from ui import format as fmt
 
 info = session.dataset()
@@ -53,7 +53,7 @@ here = views.view(
 source = f"Indlæste data, dataversion {info.version}"
 choice = session.cached(pool.choose, view)
 for note in choice.notes:
-    st.info(note, icon="ℹ️")
+    st.info(plain.md(note), icon="ℹ️")
 
 st.subheader("Bevillingerne")
 totals = session.cached(pool.totals, view)

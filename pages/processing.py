@@ -5,7 +5,7 @@ import streamlit as st
 import settings
 from analysis import overview, stage_times
 from analysis.protected import ProtectedInterval, select_rows, value_of
-from ui import labels, processing_charts, session, views, widgets
+from ui import labels, plain, processing_charts, session, views, widgets
 from ui import format as fmt
 
 info = session.dataset()
@@ -45,7 +45,10 @@ def _widgets(old: dict):
     return values, notes
 
 
-link_notes = views.upgrade_link(st.query_params, _widgets)
+all_municipalities = dict(zip(municipalities["code"], municipalities["name"]))
+link_notes = views.upgrade_link(st.query_params, _widgets, {
+    "periode": periods.get, "region": widgets.region_label(regions), "gruppe": groups.get,
+    "kommunen": lambda c: all_municipalities.get(c, "Alle")})
 with st.container(border=True):
     row = st.columns([2, 2, 2, 2])
     period = row[0].selectbox("Visiteret i", list(periods), format_func=periods.get, key="periode",
@@ -67,6 +70,15 @@ with st.container(border=True):
 for note in link_notes:
     widgets.scope(note)
 threshold = 7 * weeks
+MEASURES = {"median": "Median (dage)", "share_over": "Andel over grænsen"}
+events = session.cached(stage_times.windows)
+cuts = {row["event_id"]: (row["event_date"], row["label_da"]) for row in events.iter_rows(named=True)}
+
+
+def cut_label(event: str) -> str:
+    return f"{cuts[event][1]} ({fmt.day(cuts[event][0])})"
+
+
 area = municipality if municipality in names else (region or "000")
 view = stage_times.StageView(period, area, group)
 area_name = names.get(municipality) or regions.get(region, "Hele landet")
@@ -74,11 +86,13 @@ here = views.view(
     "processing",
     {"periode": periods[period], "region": regions.get(region), "kommunen": names.get(municipality),
      "gruppe": groups[group] if group else None, "uger": f"{weeks} uger", "fase": stage_names[stage],
-     "maal": st.query_params.get("maal"), "foer_efter": st.query_params.get("foer_efter")},
+     # Drawn further down: the link carries their URL values only when the widgets will accept them.
+     "maal": views.accepted(st.query_params, "maal", MEASURES.values()),
+     "foer_efter": views.accepted(st.query_params, "foer_efter", map(cut_label, cuts))},
     {"Visiteret": periods[period], "Område": area_name, "Gruppe": groups[group], "Grænse": f"{weeks} uger",
      "Fase": stage_names[stage]},
 )
-all_names = {**regions, **dict(zip(municipalities["code"], municipalities["name"])), "000": "Hele landet"}
+all_names = {**regions, **all_municipalities, "000": "Hele landet"}
 
 
 def shown_as(section: stage_times.StageView) -> views.View:
@@ -106,7 +120,7 @@ widgets.table(
 st.caption(" ".join([D["stages"], D["median"], D["naive_median"], D["share_over"], D["coordinator"],
                      D["internship"]]))
 
-st.subheader(stage_names[stage])
+st.subheader(plain.md(stage_names[stage]))
 chosen_stage = select_rows(summaries, "stage", stage)
 if chosen_stage.frame.height:
     widgets.metric_row([
@@ -131,7 +145,7 @@ st.subheader("Over tid")
 trend_view, note = session.cached(stage_times.section_view, view, "trend")
 widgets.scope(note)
 measure = st.radio("Vis", ["median", "share_over"], horizontal=True, key="maal", bind="query-params",
-                   format_func={"median": "Median (dage)", "share_over": "Andel over grænsen"}.get)
+                   format_func=MEASURES.get)
 widgets.chart(
     session.cached_chart(processing_charts.trend, (stage_times.trend, trend_view, stage, threshold), (overview.events,),
                          (overview.pilot_window,), (overview.pool_period,), options=(measure, threshold)),
@@ -140,12 +154,10 @@ widgets.chart(
 if measure == "share_over":
     st.caption("Andelen over grænsen udgives ikke kvartal for kvartal (de fleste tal ville være små); den vises "
                "for årene i tabellen over faserne og før og efter begivenhederne nedenfor.")
-events = session.cached(stage_times.windows)
 if events.height:
-    cuts = {row["event_id"]: (row["event_date"], row["label_da"]) for row in events.iter_rows(named=True)}
     default = list(cuts).index("initiative_package") if "initiative_package" in cuts else 0
     cut = st.selectbox("Før og efter", list(cuts), index=default,
-                       format_func=lambda e: f"{cuts[e][1]} ({fmt.day(cuts[e][0])})", key="foer_efter",
+                       format_func=cut_label, key="foer_efter",
                        bind="query-params", help=D["before_after"])
     window_view, note = session.cached(stage_times.section_view, view, "windows")
     widgets.scope(note)
@@ -185,7 +197,7 @@ widgets.chart(session.cached_chart(processing_charts.funnel, (stage_times.funnel
               view=shown_as(stage_times.StageView(funnel.period or period)))
 outside = funnel.points.frame.filter(funnel.points.frame["position"].is_in(["above_998", "below_998"]))
 if 0 < outside.height <= 10:
-    st.caption("Uden for 99,8 %-grænserne: " + ", ".join(outside["name"].to_list()) + ".")
+    st.caption("Uden for 99,8 %-grænserne: " + ", ".join(map(plain.md, outside["name"].to_list())) + ".")
 elif outside.height > 10:
     # A long list of names says less than the fact that most differ: the spread is not chance.
     st.caption(f"{fmt.number(outside.height)} af {fmt.number(funnel.points.frame.height)} viste kommuner ligger uden "

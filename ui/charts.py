@@ -10,6 +10,7 @@ import polars as pl
 
 from analysis.protected import ProtectedTable
 from ui import format as fmt
+from ui import plain
 
 COLOURS = {"main": "#1f4e79", "event": "#7f7f7f", "pilot": "rgba(214, 137, 16, 0.15)"}
 # Thousands '.', decimals ',' in every axis and hover text.
@@ -106,7 +107,7 @@ def persons_in_course_trend(
             fig.add_vline(x=row["event_date"], line=dict(color=COLOURS["event"], width=1, dash="dot"))
             fig.add_annotation(
                 # Low on the chart, where a stock curve rarely runs; staggered so labels do not collide.
-                x=row["event_date"], y=0.06 + 0.07 * (i % 4), yref="paper", text=row["label_da"],
+                x=row["event_date"], y=0.06 + 0.07 * (i % 4), yref="paper", text=plain.chart(row["label_da"]),
                 showarrow=False, xanchor="left", font=dict(size=10, color="#404040"),
                 bgcolor="rgba(255,255,255,0.8)",
             )
@@ -143,7 +144,7 @@ def _mark_events_on_quarters(fig: go.Figure, starts: list[date], events: pl.Data
             x = len(starts) - 0.5
         fig.add_vline(x=x, line=dict(color=COLOURS["event"], width=1, dash="dot"))
         at_right_edge = x >= len(starts) - 1
-        fig.add_annotation(x=x, y=1 - 0.08 * (i % 3), yref="paper", text=row["label_da"], showarrow=False,
+        fig.add_annotation(x=x, y=1 - 0.08 * (i % 3), yref="paper", text=plain.chart(row["label_da"]), showarrow=False,
                            xanchor="right" if at_right_edge else "left", font=dict(size=10, color="#404040"),
                            bgcolor="rgba(255,255,255,0.8)")
 
@@ -180,7 +181,7 @@ def uptake_by_region(table: ProtectedTable) -> Chart:
     rows = table.frame.filter(pl.col("level") == "region")
     shown = rows.filter(pl.col("rate").is_not_null())
     fig = go.Figure(go.Bar(
-        x=shown["name"].to_list(), y=shown["rate"].to_list(), marker_color=COLOURS["main"], meta="rate",
+        x=list(map(plain.chart, shown["name"].to_list())), y=shown["rate"].to_list(), marker_color=COLOURS["main"], meta="rate",
         name="Anmodninger pr. 1.000 forløb",
         error_y=dict(type="data", symmetric=False,
                      array=(shown["rate_upper"] - shown["rate"]).to_list(),
@@ -218,9 +219,9 @@ def pilot_funnel(funnel) -> Chart:
     outside = frame["position"].is_in(["above_998", "below_998"])
     fig.add_scatter(
         x=frame["courses"].to_list(), y=frame["rate"].to_list(), mode="markers+text",
-        text=[n if o else "" for n, o in zip(frame["name"].to_list(), outside.to_list())], textposition="top center",
+        text=[plain.chart(n) if o else "" for n, o in zip(frame["name"].to_list(), outside.to_list())], textposition="top center",
         marker=dict(color=[("#c0392b" if o else COLOURS["main"]) for o in outside.to_list()], size=7),
-        customdata=list(zip(frame["name"].to_list(), frame["requests"].to_list())), name="Kommuner", meta="rate",
+        customdata=list(zip(map(plain.chart, frame["name"].to_list()), frame["requests"].to_list())), name="Kommuner", meta="rate",
         hovertemplate="%{customdata[0]}: %{customdata[1]:,d} anmodninger, %{x:,d} forløb, %{y:,.2f} pr. 1.000<extra></extra>",
     )
     _base_layout(fig, "Anmodninger pr. 1.000 forløb")

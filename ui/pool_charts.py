@@ -17,6 +17,7 @@ from plotly.subplots import make_subplots
 from analysis.protected import ProtectedTable
 from analysis.pool_figures import Effect
 from ui import format as fmt
+from ui import plain
 from ui.charts import COLOURS, Chart, _base_layout, _hidden_note, _require
 
 POOL_TRACE_KINDS = {"kr", "dage", "estimat"}
@@ -47,7 +48,7 @@ def grants_chart(table: ProtectedTable) -> Chart:
     """Granted against spent per grant (municipality and focus area), horizontal bars in kroner."""
     _require(table)
     frame = table.frame.sort("granted_dkk")
-    labels = [f"{m} – {FOCUS_LABELS.get(f, f)}" for m, f in
+    labels = [plain.chart(f"{m} – {FOCUS_LABELS.get(f, f)}") for m, f in
               zip(frame["municipality_name"].to_list(), frame["focus_area"].to_list())]
     fig = go.Figure()
     for column, name, colour in (("granted_dkk", "Bevilget", "#9dc3e6"), ("spent_dkk", "Brugt", COLOURS["main"])):

@@ -11,6 +11,7 @@ from analysis.protected import ProtectedTable
 import settings
 from analysis.stage_times import Bins, Curve, StageFunnel
 from ui import format as fmt
+from ui import plain
 from ui.charts import COLOURS, Chart, _base_layout
 
 NAIVE = "#d68910"  # the closed-only answer, in the colour the pilot page uses for its second series
@@ -170,7 +171,7 @@ def _mark_events(fig: go.Figure, events: pl.DataFrame, first: date, last: date) 
                            & ~pl.col("event_id").is_in(["pilot_start", "pilot_end"]))
     for i, row in enumerate(marked.iter_rows(named=True)):
         fig.add_vline(x=row["event_date"], line=dict(color=COLOURS["event"], width=1, dash="dot"))
-        fig.add_annotation(x=row["event_date"], y=0.99 - 0.065 * (i % 4), yref="paper", text=row["label_da"],
+        fig.add_annotation(x=row["event_date"], y=0.99 - 0.065 * (i % 4), yref="paper", text=plain.chart(row["label_da"]),
                            showarrow=False, xanchor="left", font=dict(size=10, color="#404040"),
                            bgcolor="rgba(255,255,255,0.8)")
 
@@ -251,7 +252,7 @@ def regions(table: ProtectedTable, measure: str = "share_over", threshold_days: 
         title = f"Andel over {_weeks(threshold_days)}" if threshold_days is not None else "Andel over grænsen"
     else:
         error, text, meta, title = None, [_days(v) for v in values], "dage", "Median (dage)"
-    fig = go.Figure(go.Bar(x=shown["name"].to_list(), y=values, marker_color=COLOURS["main"], meta=meta, name=title,
+    fig = go.Figure(go.Bar(x=list(map(plain.chart, shown["name"].to_list())), y=values, marker_color=COLOURS["main"], meta=meta, name=title,
                            error_y=error, customdata=text, hovertemplate="%{x}: %{customdata}<extra></extra>"))
     national = table.frame.filter(pl.col("region_code") == "000")[measure].to_list()
     if national and national[0] is not None:
@@ -293,10 +294,10 @@ def funnel(funnel: StageFunnel) -> Chart:
     named = outside if sum(outside) <= 10 else [False] * len(outside)
     fig.add_scatter(
         x=frame["cases"].to_list(), y=frame["share"].to_list(), mode="markers+text", name="Kommuner", meta="andel",
-        text=[n if o else "" for n, o in zip(frame["name"].to_list(), named)], textposition="top center",
+        text=[plain.chart(n) if o else "" for n, o in zip(frame["name"].to_list(), named)], textposition="top center",
         marker=dict(color=[OUTSIDE if o else COLOURS["main"] for o in outside], size=7,
                     symbol=["diamond" if o else "circle" for o in outside]),
-        customdata=[f"{n}: {fmt.percent(s)} af {fmt.number(c)} sager" for n, s, c in zip(
+        customdata=[f"{plain.chart(n)}: {fmt.percent(s)} af {fmt.number(c)} sager" for n, s, c in zip(
             frame["name"].to_list(), frame["share"].to_list(), frame["cases"].to_list())],
         hovertemplate="%{customdata}<extra></extra>",
     )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+import re
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -12,6 +13,7 @@ LOCAL_BASE = "http://localhost:8501/"  # when the browser has not told us where 
 PAGE_PATHS = ("overview", "pilot", "processing", "pool", "briefing")
 # Parameters of the pilot's links made before the release (free ranges, municipality sets).
 LEGACY_KEYS = ("fra", "til", "kommune", "koen", "alder", "afgoerelse")
+_PLAIN_PATH = re.compile(r"/(?:[A-Za-z0-9._~-]+/)*")  # a reverse proxy's prefix, such as /rf/
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,13 @@ def view(page: str, params: dict[str, str | list[str] | None], filters: dict[str
     return View(page, tuple(pairs), tuple(filters.items()))
 
 
+def accepted(query_params, key: str, choices) -> str | None:
+    """The URL's value for `key` when it is one of the labels the page offers, else None: a link
+    is made only of values the page accepted, never of what an address happened to carry."""
+    value = query_params.get(key)
+    return value if value in set(choices) else None
+
+
 def app_base() -> str:
     """The app's address as the user's browser sees it, without page or query."""
     try:
@@ -58,19 +67,29 @@ def app_base() -> str:
 
 
 def strip_page(url: str) -> str:
-    """The app's root from a page's address ('http://h/app/pool' -> 'http://h/app/')."""
+    """The app's root from a page's address ('http://h/app/pool' -> 'http://h/app/').
+
+    A root path of anything but plain path characters is not the app's (an address made up to
+    carry text into the links of downloads): the host's root is used instead.
+    """
     root = url.split("?")[0].split("#")[0].rstrip("/")
     head, _, last = root.rpartition("/")
-    return (head if last in PAGE_PATHS else root) + "/"
+    root = head if last in PAGE_PATHS else root
+    parts = urlsplit(root + "/")
+    if parts.scheme not in ("http", "https") or not _PLAIN_PATH.fullmatch(parts.path):
+        return f"{parts.scheme if parts.scheme in ('http', 'https') else 'http'}://{parts.netloc or 'localhost:8501'}/"
+    return root + "/"
 
 
-def upgrade_link(query_params, translate) -> list[str]:
+def upgrade_link(query_params, translate, labels: dict) -> list[str]:
     """Open a link made before the release on the nearest released view.
 
     `translate(old)` gets the link's old parameters and returns the widget values to set (key ->
-    value) and Danish notes on what changed. The old keys are taken out of the address, and the
-    values are set before the widgets are drawn, so the widgets show (and the address then
-    carries) the released view.
+    value) and Danish notes on what changed; `labels` gives each widget's format function (key ->
+    value -> the label the widget shows). The old keys are taken out of the address and the values
+    set before the widgets are drawn, so the widgets show the released view. The address gets the
+    labels too: Streamlit writes a widget's value set in code into the address only when the
+    widget was drawn in an earlier run, and a reload or a copied address must open the same view.
     """
     old = {key: query_params.get_all(key) for key in LEGACY_KEYS if key in query_params}
     if not old:
@@ -80,5 +99,5 @@ def upgrade_link(query_params, translate) -> list[str]:
         del query_params[key]
     for key, value in values.items():
         st.session_state[key] = value
+        query_params[key] = labels[key](value)
     return notes
-

@@ -9,7 +9,7 @@ from analysis.database import DatasetInfo
 import settings
 from analysis.protected import HIDDEN_MARK, ProtectedTable, ProtectedValue, note
 from ui import format as fmt
-from ui import briefing_document, export, tables, views
+from ui import briefing_document, export, plain, tables, views
 from ui.charts import Chart
 from ui.views import View
 
@@ -36,13 +36,18 @@ def footer(info: DatasetInfo) -> None:
     )
 
 
+def region_label(regions: dict[str, str]):
+    """The region filter's label of a choice: 'Hele landet' for 'alle', else the region's name."""
+    return lambda code: "Hele landet" if code == "alle" else regions[code]
+
+
 def region_filter(regions: dict[str, str], key: str = "region") -> str | None:
     """Choose all of Denmark or one region; the choice lives in the URL (?region=Region+Sjælland)."""
     options = ["alle", *regions]
     choice = st.selectbox(
         "Område",
         options,
-        format_func=lambda code: "Hele landet" if code == "alle" else regions[code],
+        format_func=region_label(regions),
         key=key,
         bind="query-params",
         help="Tallene for et område omfatter sager i kommunerne i regionen.",
@@ -125,9 +130,9 @@ def chart(
     if not isinstance(built, Chart):
         raise TypeError("kun figurer bygget af diskretionerede data kan vises")
     traces = built.figure.get("data") if isinstance(built.figure, dict) else built.figure.data
-    caption = " ".join(x for x in (definition, built.note) if x)
+    caption = " ".join(x for x in (definition, plain.md(built.note)) if x)
     if not traces:  # everything hidden or nothing to estimate: say so instead of an empty frame
-        st.info("Figuren har intet at vise i dette udvalg. " + (built.note or ""), icon="ℹ️")
+        st.info("Figuren har intet at vise i dette udvalg. " + plain.md(built.note), icon="ℹ️")
         if definition:
             st.caption(definition)
         return
@@ -143,7 +148,7 @@ def chart(
         return
     missing = export.image_export_problem()
     if missing:
-        st.caption(f"Figuren kan ikke hentes som billede: {missing}")
+        st.caption(f"Figuren kan ikke hentes som billede: {plain.md(missing)}")
         return
     name = f"{download}_v{info.version}" if info else download
     meta = _metadata(download, "", info, view, settings.K_ANONYMITY)
@@ -198,10 +203,12 @@ def published_beside(published: ProtectedTable, figure_ids: list[str]) -> None:
     rows = published.frame.filter(published.frame["figure_id"].is_in(figure_ids))
     if rows.is_empty():
         return
-    st.caption("Publiceret: " + "; ".join(f"{r['label_da'].lower()}: {r['value_text_da']} ({r['period_da']})"
-                                          for r in rows.iter_rows(named=True)) + ".")
-    lines = [f"**{r['label_da']}** ({r['period_da']}): {r['value_text_da']} — kilde: {r['source_title']}"
-             for r in rows.iter_rows(named=True)]
+    # The reference table's texts are data: escaped, so only the bold labels here are Markdown.
+    st.caption("Publiceret: " + "; ".join(
+        f"{plain.md(r['label_da'].lower())}: {plain.md(r['value_text_da'])} ({plain.md(r['period_da'])})"
+        for r in rows.iter_rows(named=True)) + ".")
+    lines = [f"**{plain.md(r['label_da'])}** ({plain.md(r['period_da'])}): {plain.md(r['value_text_da'])} — kilde: "
+             f"{plain.md(r['source_title'])}" for r in rows.iter_rows(named=True)]
     with st.expander("Publicerede tal med kilder"):
         st.markdown("\n".join(f"- {line}" for line in lines))
 
@@ -237,7 +244,7 @@ def duration_summary(statistics: dict[str, ProtectedValue], n: ProtectedValue, o
 def scope(note: str) -> None:
     """Say that a section shows another view than the one chosen (where the release holds it)."""
     if note:
-        st.info(note, icon="ℹ️")
+        st.info(plain.md(note), icon="ℹ️")  # a note may quote the link's own values
 
 
 def moved_figures(changes, then: int, now: int) -> None:
@@ -245,7 +252,7 @@ def moved_figures(changes, then: int, now: int) -> None:
     if not changes:
         st.success(f"Ingen af briefingens hovedtal har flyttet sig fra dataversion {then} til {now}.")
         return
-    lines = [f"- **{c.label}**: {c.then} → {c.now}" for c in changes]
+    lines = [f"- **{plain.md(c.label)}**: {plain.md(c.then)} → {plain.md(c.now)}" for c in changes]
     st.warning(f"Hovedtal, der har flyttet sig fra dataversion {then} til {now}:\n\n" + "\n".join(lines))
 
 
@@ -268,30 +275,32 @@ def effects(estimates: list, names: dict[str, str]) -> None:
 
     if not all(isinstance(e, Effect) for e in estimates):
         raise TypeError("kun estimater fra udgivelsen kan vises")
-    items, lines, plain, caveats = [], [], [], []
+    items, lines, twfe, caveats = [], [], [], []
     for e in estimates:
         unit = " pct.-point" if e.unit == "procentpoint" else f" {e.unit}"  # short enough for a key figure
         value = ProtectedValue(None if e.hidden else e.estimate, e.hidden, None)
         items.append((names.get(e.outcome, e.outcome), value, lambda v, unit=unit: fmt.MISSING if v is None else f"{fmt.signed(v)}{unit}",
-                      e.sample))
+                      plain.md(e.sample)))
         if not e.hidden and e.lower is not None:
-            lines.append(f"{names.get(e.outcome, e.outcome)}: {fmt.signed(e.lower)} til {fmt.signed(e.upper)}{unit}")
+            lines.append(f"{plain.md(names.get(e.outcome, e.outcome))}: {fmt.signed(e.lower)} til "
+                         f"{fmt.signed(e.upper)}{plain.md(unit)}")
         if not e.hidden and e.twfe_estimate is not None:
             interval = "" if e.twfe_lower is None else f" ({fmt.signed(e.twfe_lower)} til {fmt.signed(e.twfe_upper)})"
-            plain.append(f"{names.get(e.outcome, e.outcome)}: {fmt.signed(e.twfe_estimate)}{unit}{interval}")
+            twfe.append(f"{plain.md(names.get(e.outcome, e.outcome))}: {fmt.signed(e.twfe_estimate)}{plain.md(unit)}"
+                        f"{interval}")
         caveats.extend(c for c in e.caveats if c not in caveats)
     metric_row(items, per_row=3)
     if estimates:
         first = estimates[0]
-        st.caption(f"Estimator: {first.method_main}, der sammenligner hver kommune med bevilling med kommunerne uden "
-                   f"bevilling fra dens egen start (bevillingerne starter i forskellige kvartaler). "
-                   f"95 %-intervaller: {first.interval_method}.")
+        st.caption(f"Estimator: {plain.md(first.method_main)}, der sammenligner hver kommune med bevilling med "
+                   "kommunerne uden bevilling fra dens egen start (bevillingerne starter i forskellige kvartaler). "
+                   f"95 %-intervaller: {plain.md(first.interval_method)}.")
     if lines:
         st.caption("95 %-intervaller: " + "; ".join(lines) + ".")
-    if plain:
-        st.caption(f"Til sammenligning, {estimates[0].method_twfe}: " + "; ".join(plain) + ".")
+    if twfe:
+        st.caption(f"Til sammenligning, {plain.md(estimates[0].method_twfe)}: " + "; ".join(twfe) + ".")
     for caveat in caveats:
-        st.warning(caveat, icon="ℹ️")
+        st.warning(plain.md(caveat), icon="ℹ️")
 
 
 def costs(items: list, definitions: list[str]) -> None:
@@ -303,14 +312,16 @@ def costs(items: list, definitions: list[str]) -> None:
     row = []
     for cost, definition in zip(items, definitions):
         value = ProtectedValue(None if cost.hidden else cost.estimate, cost.hidden, cost.cases_after_start.base)
-        row.append((f"Kr. pr. {cost.unit}", value, fmt.kroner, definition))
+        row.append((f"Kr. pr. {plain.md(cost.unit)}", value, fmt.kroner, definition))
     metric_row(row, per_row=2)
     for cost in items:
+        # The unit, the explanation and the basis (which names project titles) come from the release.
+        unit, explanation = plain.md(cost.unit), plain.md(cost.explanation.strip())
         if cost.hidden or cost.estimate is None or cost.lower is None:
-            text = f"Kr. pr. {cost.unit}: {cost.explanation}" if not cost.hidden else cost.explanation
+            text = f"Kr. pr. {unit}: {explanation}" if not cost.hidden else explanation
         else:
             upper = "ingen øvre grænse" if cost.upper is None else fmt.kroner(cost.upper)
-            text = f"Kr. pr. {cost.unit}: 95 %-interval {fmt.kroner(cost.lower)} til {upper} – {cost.explanation}"
+            text = f"Kr. pr. {unit}: 95 %-interval {fmt.kroner(cost.lower)} til {upper} – {explanation}"
         st.caption(text.strip())
     if items:
-        st.caption(items[0].kroner_basis)
+        st.caption(plain.md(items[0].kroner_basis))

@@ -25,3 +25,11 @@ def test_the_browser_address_of_any_page_gives_the_app_root():
 def test_every_page_path_of_the_navigation_is_known():
     app = (settings.ROOT / "app.py").read_text(encoding="utf-8")
     assert sorted(re.findall(r'url_path="([a-z]+)"', app)) == sorted(views.PAGE_PATHS)
+
+
+def test_a_made_up_path_in_the_address_never_reaches_a_link():
+    for crafted in ("http://h:8501/[klik](https:%2F%2Fevil.example)/pool", "http://h:8501/=1+1;x/",
+                    "http://h:8501/a%0Ab/pool?x=1", "javascript:alert(1)"):
+        root = views.strip_page(crafted)
+        assert root in ("http://h:8501/", "http://localhost:8501/"), root
+    assert views.strip_page("https://x.dk/rf/pool?a=1#b") == "https://x.dk/rf/"
