@@ -7,6 +7,7 @@ from analysis.database import NotServed
 from ui import plain, session, widgets
 
 st.set_page_config(page_title="Ressourceforløb – evaluering", page_icon="📊", layout="wide")
+widgets.document_language()
 
 try:
     info = session.dataset(page=False)

@@ -12,7 +12,10 @@ from analysis.protected import ProtectedTable
 from ui import format as fmt
 from ui import plain
 
+# Dark blue against orange and vermillion (Okabe–Ito): apart for the common colour-vision
+# deficiencies, and every second series or outlier is also told by line, shape or label.
 COLOURS = {"main": "#1f4e79", "event": "#7f7f7f", "pilot": "rgba(214, 137, 16, 0.15)"}
+OUTSIDE = "#d55e00"
 # Thousands '.', decimals ',' in every axis and hover text.
 DANISH_SEPARATORS = ",."
 
@@ -220,7 +223,9 @@ def pilot_funnel(funnel) -> Chart:
     fig.add_scatter(
         x=frame["courses"].to_list(), y=frame["rate"].to_list(), mode="markers+text",
         text=[plain.chart(n) if o else "" for n, o in zip(frame["name"].to_list(), outside.to_list())], textposition="top center",
-        marker=dict(color=[("#c0392b" if o else COLOURS["main"]) for o in outside.to_list()], size=7),
+        # Outliers differ in shape and name as well as colour: read without telling colours apart.
+        marker=dict(color=[(OUTSIDE if o else COLOURS["main"]) for o in outside.to_list()], size=7,
+                    symbol=["diamond" if o else "circle" for o in outside.to_list()]),
         customdata=list(zip(map(plain.chart, frame["name"].to_list()), frame["requests"].to_list())), name="Kommuner", meta="rate",
         hovertemplate="%{customdata[0]}: %{customdata[1]:,d} anmodninger, %{x:,d} forløb, %{y:,.2f} pr. 1.000<extra></extra>",
     )
@@ -228,8 +233,8 @@ def pilot_funnel(funnel) -> Chart:
     fig.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.2), hovermode="closest")
     fig.update_xaxes(title_text="Ressourceforløb i perioden (log-skala)", type="log")
     fig.update_yaxes(tickformat=",.1f")
-    note = ("Grænserne er tegnet fra og til runde tal omkring de viste kommuner, så de ikke afslører en skjult "
-            "kommunes antal forløb.")
+    note = ("Kommuner uden for 99,8 %-grænserne er vist som ruder med navn. Grænserne er tegnet fra og til runde "
+            "tal omkring de viste kommuner, så de ikke afslører en skjult kommunes antal forløb.")
     if left_out:
         note += (f" {left_out} kommuner med 1–{points.k - 1} anmodninger (eller som skjules for at beskytte dem) "
                  "er udeladt (diskretionering).")

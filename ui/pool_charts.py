@@ -97,7 +97,9 @@ def outcome_chart(table: ProtectedTable, measure: str, grant_start: date | None 
         text = [_point_text(v, share) for v in y]
         fig.add_scatter(
             x=x, y=y, mode="lines+markers", name=GROUP_LABELS[group], meta=kind, connectgaps=False,
-            line=dict(color=GROUP_COLOURS[group], width=2), marker=dict(size=4),
+            # The other municipalities are dashed with square markers too: apart without colour.
+            line=dict(color=GROUP_COLOURS[group], width=2, dash="solid" if group == "grant" else "dash"),
+            marker=dict(size=5, symbol="circle" if group == "grant" else "square"),
             customdata=list(zip([fmt.quarter(d) for d in x], text)),
             hovertemplate="%{customdata[0]}: %{customdata[1]}<extra>" + GROUP_LABELS[group] + "</extra>",
         )

@@ -16,7 +16,7 @@ from ui.charts import COLOURS, Chart, _base_layout
 
 NAIVE = "#d68910"  # the closed-only answer, in the colour the pilot page uses for its second series
 POOL = "rgba(39, 174, 96, 0.12)"
-OUTSIDE = "#c0392b"
+OUTSIDE = "#d55e00"  # vermillion (Okabe–Ito); outliers are diamonds with names too
 K = settings.K_ANONYMITY
 REFUSED = "kun data, der har passeret diskretioneringen, kan vises"
 
@@ -123,7 +123,10 @@ def medians_by_stage(table: ProtectedTable) -> Chart:
     for column, name, colour in (("median", "Median, alle sager (Kaplan–Meier)", COLOURS["main"]),
                                  ("naive_median", "Median, kun afsluttede sager (naiv)", NAIVE)):
         values = frame[column].to_list()
+        # The naive bars are hatched as well as orange: the two are told apart without colour.
+        pattern = dict(shape="/" if column == "naive_median" else "", fgcolor="white")
         fig.add_bar(y=labels, x=values, orientation="h", name=name, meta="dage", marker_color=colour,
+                    marker_pattern=pattern,
                     customdata=[_days(v) for v in values], hovertemplate="%{y}: %{customdata}<extra></extra>")
     for label, value, hidden_, cases in zip(labels, frame["median"].to_list(), table.is_hidden("median").to_list(),
                                             frame["cases"].to_list()):

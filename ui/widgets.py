@@ -9,7 +9,7 @@ from analysis.database import DatasetInfo
 import settings
 from analysis.protected import HIDDEN_MARK, ProtectedTable, ProtectedValue, note
 from ui import format as fmt
-from ui import briefing_document, export, plain, tables, views
+from ui import briefing_document, chart_text, export, plain, tables, views
 from ui.charts import Chart
 from ui.views import View
 
@@ -144,6 +144,7 @@ def chart(
     st.plotly_chart(figure, config={"displaylogo": False})
     if caption:
         st.caption(caption)
+    chart_alternative(built)
     if not download:
         return
     missing = export.image_export_problem()
@@ -160,6 +161,28 @@ def chart(
             file_name=f"{name}.{kind}", mime=mime, key=f"{kind}_{download}", on_click="ignore",
             icon="⬇",
         )
+
+
+def document_language() -> None:
+    """Declare the page Danish: Streamlit's page shell says lang="en" whatever the app's language,
+    and a screen reader would read the Danish text with English pronunciation."""
+    st.html("<script>document.documentElement.lang = 'da';</script>", unsafe_allow_javascript=True)
+
+
+def chart_alternative(built: Chart) -> None:
+    """The chart in words (what it shows, its main reading) and its numbers as a table one click
+    away: what a reader who cannot see the chart needs, read from the same released numbers."""
+    st.caption(plain.md(chart_text.describe(built.figure, built.note)))
+    table = chart_text.data_table(built.figure)
+    if table.height:
+        with st.expander("Data bag figuren"):
+            # A real HTML table (st.table), which screen readers read cell by cell.
+            st.table(_plain_table(table))
+
+
+def _plain_table(table):
+    """The chart's data with every cell shown as typed (names come from data)."""
+    return {column: [plain.md(v) for v in table[column].to_list()] for column in table.columns}
 
 
 def difference(interval, label: str, render, definition: str) -> None:

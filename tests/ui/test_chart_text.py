@@ -72,3 +72,18 @@ def test_a_cached_figure_dict_reads_as_the_figure_does():
 def test_an_empty_figure_says_so():
     assert chart_text.describe({"data": [], "layout": {}}) == "Figuren har intet at vise i dette udvalg."
     assert chart_text.data_table({"data": [], "layout": {}}).height == 0
+
+
+def test_funnel_outliers_are_told_by_shape_and_name_not_colour_alone():
+    from analysis.pilot import Funnel
+    from stats.funnel import FunnelLimits
+
+    frame = pl.DataFrame({"name": ["Aarhus", "Lejre", "Odense"], "courses": [3000, 400, 2500],
+                          "requests": [30, 6, 5], "rate": [10.0, 15.0, 2.0],
+                          "position": ["above_998", "inside", "inside"]})
+    limits = FunnelLimits([100.0, 5000.0], [0.0, 1.0], [9.0, 4.0], [0.0, 0.5], [12.0, 5.0])
+    chart = charts.pilot_funnel(Funnel(ProtectedTable(frame, {}, 5), limits, 2.5, 0))
+    points = [t for t in chart.figure.data if t.name == "Kommuner"][0]
+    assert list(points.marker.symbol) == ["diamond", "circle", "circle"]
+    assert list(points.text) == ["Aarhus", "", ""]
+    assert "ruder med navn" in chart.note
