@@ -1,10 +1,15 @@
 """Entry: page config, navigation, the live database, the synthetic banner and the footer."""
 
 import streamlit as st
+from streamlit import net_util
 
 import settings
 from analysis.database import NotServed
 from ui import plain, session, widgets
+
+# Streamlit checks a websocket from another origin against the machine's outside address, which
+# it asks checkip.amazonaws.com for. Nothing leaves the machine: the outside address is "unknown".
+net_util._external_ip = ""
 
 st.set_page_config(page_title="Ressourceforløb – evaluering", page_icon="📊", layout="wide")
 widgets.document_language()
