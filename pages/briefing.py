@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import streamlit as st
 
 from analysis import overview, periods
-from ui import briefing, briefings, export, plain, session, views, widgets
+from ui import briefing, briefings, export, key_messages, plain, session, views, widgets
 from ui import format as fmt
 
 info = session.dataset()
@@ -68,6 +68,14 @@ if record is not None:
 db = pinned or session.database()
 data = db.refresh()
 last_day = min(periods.quarter_end(end), data.data_end_date)  # the end of the data the briefing is made on
+
+st.subheader("Hovedbudskaber")
+st.caption("Budskaberne står øverst på briefingens første side. Hvert er bygget af udgivne tal efter faste "
+           "regler: en ændring eller effekt nævnes kun, hvor hele 95 %-intervallet ligger på samme side af nul, "
+           f"og «sjældent» kun, hvor selv intervallets øvre grænse er under {key_messages.RARE_PER_1000:g} pr. "
+           "1.000 forløb.")
+for message in session.cached(key_messages.key_messages, start, last_day, region):
+    st.markdown("- " + plain.md(message.text))
 generated_at = datetime.now(timezone.utc)
 if st.button("Dan briefing (Word og PDF)", type="primary"):
     briefing_id = briefings.new_id(data.version, view_params, generated_at)

@@ -61,6 +61,11 @@ def test_a_briefing_is_made_recorded_and_offered_as_word_and_pdf(two_versions, m
     themes = {f.theme for f in record.figures}
     assert themes == {"Overblik", "Forsøget med sundhedskoordinatoren", "Sagsbehandlingstider",
                       "Puljen Bedre ressourceforløb"}
+    # The key messages the document leads with are on the page before it is made.
+    assert "Hovedbudskaber" in [h.value for h in at.subheader]
+    shown = [m.value for m in at.markdown if m.value.startswith("- ")]
+    assert 3 <= len(shown) <= 6
+    assert any("Region Midtjylland" in m and "Forsøget med sundhedskoordinatoren" in m for m in shown)
 
 
 def test_the_link_remakes_the_briefing_on_its_version_and_names_what_moved(two_versions, monkeypatch, tmp_path):
