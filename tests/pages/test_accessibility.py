@@ -45,9 +45,9 @@ def test_every_page_passes_axe_and_declares_danish(server, browser, path):  # no
 @pytest.mark.parametrize("path", ["/pilot", "/processing", "/pool", "/"])
 def test_every_chart_has_a_text_alternative_and_its_data_one_click_away(server, browser, path):  # noqa: F811
     page = _open(browser, server + path, height=6000)
+    page.wait_for_selector('[data-testid="stPlotlyChart"]', timeout=60_000)
     charts = page.locator('[data-testid="stPlotlyChart"]')
     count = charts.count()
-    assert count > 0
     texts = page.locator('[data-testid="stCaptionContainer"]:has-text("Figur (")')
     assert texts.count() >= count
     tables = page.locator('[data-testid="stExpander"]:has-text("Data bag figuren")')
@@ -64,13 +64,15 @@ def test_a_filter_can_be_changed_by_keyboard_alone(server, browser):  # noqa: F8
     for _ in range(60):
         page.keyboard.press("Tab")
         focused = page.evaluate(
-            "() => document.activeElement && document.activeElement.closest('[data-testid=\"stSelectbox\"]') !== null")
+            "() => document.activeElement && document.activeElement.tagName === 'INPUT'"
+            " && document.activeElement.closest('[data-testid=\"stSelectbox\"]') !== null")
         if focused:
             break
     else:
         pytest.fail("no filter reached by Tab")
     label = page.evaluate("() => document.activeElement.closest('[data-testid=\"stSelectbox\"]').innerText")
-    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # opens the list of options
+    page.wait_for_selector('[role="option"]', timeout=10_000)
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     page.wait_for_function(f"() => window.location.href !== {before!r}", timeout=30_000)
