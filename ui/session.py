@@ -8,8 +8,12 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
+# Imported before any page draws a chart: plotly's JSON encoder takes pandas from sys.modules without
+# the import lock, and with several first visitors at once it got a half-imported module.
+import pandas  # noqa: F401
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 import settings
 from analysis.database import DatasetInfo, LiveDatabase, Snapshot
@@ -66,11 +70,22 @@ def use_navigation() -> None:
     script calls st.navigation. A first visitor who opens a deep link such as /briefing would then
     get the bare page file, without page settings, banner or footer (and every visitor after
     them until someone opens the start page). Switch the old mode off and run again: app.py then
-    runs and shows the page asked for.
+    runs and shows the page asked for. The mode is one flag for the whole server: when several
+    first visitors arrive at once, the others' runs are already bare when the first switches it
+    off, so a run checks its own navigation too (the old mode lists app.py itself as a page).
     """
-    if PagesManager.uses_pages_directory:
+    if PagesManager.uses_pages_directory or _bare_run():
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def _bare_run() -> bool:
+    """This run's navigation is the old mode's list of files (app.py among the pages)."""
+    ctx = get_script_run_ctx()
+    if ctx is None:
+        return False
+    main = Path(ctx.pages_manager.main_script_path).resolve()
+    return any(Path(page.get("script_path", "")).resolve() == main for page in ctx.pages_manager.get_pages().values())
 
 
 # The handle is not part of the key (a leading underscore): the key's version is the handle's.
