@@ -200,10 +200,6 @@ class _Host:
             self._retired = True
             self._close_if_idle()
 
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self._connection.cursor()
 

@@ -46,7 +46,8 @@ CLOCK = """
   const check = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (window.__rendered === undefined && app && app.getAttribute('data-test-script-state') === 'notRunning'
-        && document.body && done.test(document.body.innerText)) {
+        && document.body && (done.test(document.body.innerText)
+                             || document.querySelector('[data-testid="stException"]') !== null)) {
       window.__rendered = performance.now();
       clearInterval(timer);
     }
