@@ -5,8 +5,9 @@ Every ratio compares two things measured in the same run on the same machine. No
 asserted; the tables are printed for people to read. Targets: read + validate + marts within 2x
 of the bare read; the release built in under 60 s at scale 1; the overview, the pilot and the
 every page (each reads only the release) cold under 1 s and warm under 100 ms at scale 10, and
-the app's memory after visiting every page under 400 MB. The coverage of the pool effects'
-intervals is `make bench-coverage` (bench/coverage.py).
+the app's memory after visiting every page under 400 MB; eight first visits at once to the real
+server within 2x of eight visits to an empty Streamlit page (bench/concurrency.py, the system
+chromium). The coverage of the pool effects' intervals is `make bench-coverage` (bench/coverage.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 import settings
+from bench import concurrency
 from etl.generate import generate
 from etl.load import LoadResult, load
 
@@ -147,6 +149,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="load and bare read: best of N")
     parser.add_argument("--page-runs", type=int, default=5)
     parser.add_argument("--page-scales", type=float, nargs="+", default=[10], help="scales to time the pages at")
+    parser.add_argument("--concurrency-rounds", type=int, default=3,
+                        help="rounds of eight simultaneous first visits (at the page scales; 0: none)")
     args = parser.parse_args()
     from streamlit import logger as streamlit_logger
 
@@ -168,6 +172,7 @@ def main() -> None:
                                  "(first: renderer started, analysis caches empty)")
     for col in ("scale", "first s", "again s", "target"):
         briefing_table.add_column(col, justify="right")
+    concurrency_tables = []
 
     with tempfile.TemporaryDirectory(prefix="rf-bench-") as tmp:
         for scale in args.scales:
@@ -201,6 +206,13 @@ def main() -> None:
                 memory_mb = app_memory_mb(db)
                 page_table.add_row(f"{scale:g}", "App memory after every page (MB)", f"{memory_mb:.0f}", "",
                                    f"< {TARGET_APP_MB}", "ok" if memory_mb < TARGET_APP_MB else "over")
+                if args.concurrency_rounds and Path(concurrency.CHROMIUM).exists():
+                    concurrency_tables.append(concurrency.table(
+                        concurrency.measure(db, args.concurrency_rounds),
+                        f"Time to rendered, {concurrency.SESSIONS} sessions at once on the real server, scale "
+                        f"{scale:g} ({args.concurrency_rounds} rounds; the empty page in the same run)"))
+                elif args.concurrency_rounds:
+                    console.print(f"{concurrency.CHROMIUM} is missing: no concurrency timings")
             first, again = briefing_seconds(db)
             briefing_table.add_row(f"{scale:g}", f"{first:.1f}", f"{again:.1f}",
                                    f"< {TARGET_BRIEFING_S:g} s " + ("ok" if first < TARGET_BRIEFING_S else "over"))
@@ -208,6 +220,8 @@ def main() -> None:
     console.print(release_table)
     console.print(page_table)
     console.print(briefing_table)
+    for concurrency_table in concurrency_tables:
+        console.print(concurrency_table)
 
 
 if __name__ == "__main__":
