@@ -34,8 +34,9 @@ run: $(STAMP)
 	@test -e $(DB) || $(MAKE) data
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
+# Two workers, one per core; a test module stays on one worker (its fixtures are built once).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadscope
 
 # Every test, the slow ones too (more data, more filters; see the `slow` marker).
 test-all: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from pathlib import Path
 
 import pytest
@@ -52,19 +53,26 @@ def page_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def synthetic_db(tmp_path_factory):
-    """Published synthetic data by scale (the default seed), built once per test session: the
-    attack, the nested views, the sweep and the pages read the same few databases."""
+def synthetic_db(tmp_path_factory, worker_id):
+    """Published synthetic data by scale (the default seed), built once per test run: the attack,
+    the nested views, the sweep and the pages read the same few databases. With several workers
+    (make test), the first to need a scale builds it in their shared folder and the others wait."""
     import settings
     from etl.generate import generate
 
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
     built: dict[float, Path] = {}
 
     def get(scale: float) -> Path:
         if scale not in built:
-            base = tmp_path_factory.mktemp(f"synthetic-{scale:g}")
-            generate(base / "in", scale=scale, seed=settings.DEFAULT_SEED)
-            load([base / "in"], base / "rf.duckdb")
+            base = shared / f"synthetic-{scale:g}"
+            base.mkdir(exist_ok=True)
+            with open(base / ".lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                if not (base / ".built").exists():
+                    generate(base / "in", scale=scale, seed=settings.DEFAULT_SEED)
+                    load([base / "in"], base / "rf.duckdb")
+                    (base / ".built").touch()
             built[scale] = base / "rf.duckdb"
         return built[scale]
 
