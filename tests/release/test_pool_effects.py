@@ -280,10 +280,10 @@ def test_the_planted_effects_of_a_generated_dataset_are_recovered(tmp_path):
             assert abs(effect.estimate - value) < 3.5 * se, (outcome, effect)
 
 
-# --- against pyfixest (slow: pyfixest compiles its numba kernels in every new process) ---------------
+# --- against pyfixest, the reference the hand-written estimator answers to -------------------------
+# (about 10 s: pyfixest compiles its numba kernels in every new process; make test runs them)
 
 
-@pytest.mark.slow
 def test_main_estimate_agrees_with_pyfixest_did2s(noisy):
     pf = pytest.importorskip("pyfixest")
     fit = effects.estimate(noisy, DAYS, DATA_END)
@@ -294,7 +294,6 @@ def test_main_estimate_agrees_with_pyfixest_did2s(noisy):
     assert fit.main.estimate == pytest.approx(float(reference.coef().iloc[0]), rel=1e-6)
 
 
-@pytest.mark.slow
 def test_twfe_interval_is_pyfixest_crv3(noisy):
     pf = pytest.importorskip("pyfixest")
     fit = effects.estimate(noisy, DAYS, DATA_END)
