@@ -172,7 +172,7 @@ def document_language() -> None:
 def chart_alternative(built: Chart) -> None:
     """The chart in words (what it shows, its main reading) and its numbers as a table one click
     away: what a reader who cannot see the chart needs, read from the same released numbers."""
-    st.caption(plain.md(chart_text.describe(built.figure, built.note)))
+    st.caption(plain.md(chart_text.describe(built.figure)))  # the note is in the caption above
     table = chart_text.data_table(built.figure)
     if table.height:
         with st.expander("Data bag figuren"):
