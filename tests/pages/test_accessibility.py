@@ -24,7 +24,11 @@ def page_db(synthetic_db):
 def _open(browser, url: str, height: int = 1400):  # noqa: F811
     page = browser.new_page(viewport={"width": 1400, "height": height})
     page.goto(url)
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
+    settled = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    page.wait_for_selector(settled, timeout=120_000)
+    # A page that writes its view into the address runs once more: wait for that run too.
+    page.wait_for_timeout(1_000)
+    page.wait_for_selector(settled, timeout=120_000)
     page.wait_for_selector('[data-testid="stMain"]', timeout=60_000)
     return page
 
@@ -53,15 +57,16 @@ def test_every_chart_has_a_text_alternative_and_its_data_one_click_away(server, 
     tables = page.locator('[data-testid="stExpander"]:has-text("Data bag figuren")')
     assert tables.count() >= count
     tables.first.locator("summary").click()
-    assert tables.first.locator("table").first.is_visible()
+    tables.first.locator("table").first.wait_for(state="visible", timeout=10_000)
     page.close()
 
 
 def test_a_filter_can_be_changed_by_keyboard_alone(server, browser):  # noqa: F811
     page = _open(browser, server + "/processing")
+    page.wait_for_selector('[data-testid="stSelectbox"] input', timeout=60_000)
     before = page.url
     # Tab from the top of the page until a filter (a select box) has the focus.
-    for _ in range(60):
+    for _ in range(80):
         page.keyboard.press("Tab")
         focused = page.evaluate(
             "() => document.activeElement && document.activeElement.tagName === 'INPUT'"
