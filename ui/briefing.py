@@ -14,10 +14,9 @@ from ui import charts, key_messages, labels, pool_charts, processing_charts
 from ui import format as fmt
 from ui.briefing_document import Briefing, Figure, Section, docx_bytes, pdf_bytes
 from ui.briefings import BriefedFigure
+from ui.key_messages import STAGE, THRESHOLD_WEEKS
 from ui.views import View
 
-THRESHOLD_WEEKS = 13  # the union's and the guidance letter's yardstick for a case that drags on
-STAGE = "referral_to_decision"
 TITLE = "Ressourceforløb: status til forligskredsen"
 
 METHOD_NOTES = [

@@ -28,14 +28,29 @@ class Series:
     upper: list[float | None] | None
 
 
+def _spec(figure) -> dict:
+    """The figure as a plain dict (a cached figure already is one)."""
+    return figure if isinstance(figure, dict) else figure.to_plotly_json()
+
+
+def _horizontal(trace: dict) -> bool:
+    """Values along x (a horizontal bar, or points with intervals across)."""
+    return trace.get("orientation") == "h" or "error_x" in trace
+
+
+def _turned(spec: dict) -> bool:
+    """Every trace horizontal: the value axis is x."""
+    traces = spec.get("data", [])
+    return bool(traces) and all(_horizontal(t) for t in traces)
+
+
 def series(figure) -> list[Series]:
     """The figure's data traces (decoration such as bands' edges without hover left out)."""
-    spec = figure if isinstance(figure, dict) else figure.to_plotly_json()
     found = []
-    for trace in spec.get("data", []):
+    for trace in _spec(figure).get("data", []):
         if trace.get("hoverinfo") == "skip" and trace.get("showlegend") is False:
             continue
-        horizontal = trace.get("orientation") == "h" or "error_x" in trace
+        horizontal = _horizontal(trace)
         positions, values = (trace.get("y"), trace.get("x")) if horizontal else (trace.get("x"), trace.get("y"))
         values = _list(values)
         if not values:
@@ -63,23 +78,18 @@ def series(figure) -> list[Series]:
 
 def axis_titles(figure) -> tuple[str, str]:
     """The position axis's and the value axis's titles (x and y, turned for horizontal charts)."""
-    spec = figure if isinstance(figure, dict) else figure.to_plotly_json()
+    spec = _spec(figure)
     layout = spec.get("layout", {})
     x, y = _title(layout.get("xaxis")), _title(layout.get("yaxis"))
-    traces = spec.get("data", [])
-    if traces and all(t.get("orientation") == "h" or "error_x" in t for t in traces):
-        return y, x
-    return x, y
+    return (y, x) if _turned(spec) else (x, y)
 
 
 def render_value(figure, value: float | None) -> str:
     """A value as the chart's value axis writes it (a share as a percentage)."""
     if value is None:
         return HIDDEN_TEXT
-    spec = figure if isinstance(figure, dict) else figure.to_plotly_json()
-    traces = spec.get("data", [])
-    axis = "xaxis" if traces and all(t.get("orientation") == "h" or "error_x" in t for t in traces) else "yaxis"
-    layout = spec.get("layout", {}).get(axis) or {}
+    spec = _spec(figure)
+    layout = spec.get("layout", {}).get("xaxis" if _turned(spec) else "yaxis") or {}
     if "%" in (layout.get("tickformat") or ""):
         return fmt.percent(value)
     suffix = layout.get("ticksuffix") or ""
@@ -90,6 +100,7 @@ def render_value(figure, value: float | None) -> str:
 
 def describe(figure, note: str = "") -> str:
     """A short Danish text alternative: the kind of chart, what it shows, and its main reading."""
+    figure = _spec(figure)  # once: every value below is rendered from it
     found = series(figure)
     if not found:
         return "Figuren har intet at vise i dette udvalg."
@@ -114,6 +125,7 @@ def describe(figure, note: str = "") -> str:
 
 def data_table(figure) -> pl.DataFrame:
     """The figure's numbers as a table of text: one row per point, hidden ones marked."""
+    figure = _spec(figure)  # once: every value below is rendered from it
     found = series(figure)
     position_title, value_title = axis_titles(figure)
     with_interval = any(s.lower is not None for s in found)
@@ -131,8 +143,7 @@ def data_table(figure) -> pl.DataFrame:
     columns = ["Serie", position_title or "Punkt", value_title or "Værdi"]
     if with_interval:
         columns += ["Nedre grænse (95 %)", "Øvre grænse (95 %)"]
-    return pl.DataFrame(rows, schema={c: pl.String for c in columns}) if rows else pl.DataFrame(
-        schema={c: pl.String for c in columns})
+    return pl.DataFrame(rows, schema={c: pl.String for c in columns})
 
 
 def _reading(figure, s: Series) -> str:

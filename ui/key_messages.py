@@ -15,7 +15,8 @@ from ui import format as fmt
 RARE_PER_1000 = 10.0
 # "Få kommuner": under a quarter of the area's municipalities.
 FEW_MUNICIPALITIES_SHARE = 0.25
-THRESHOLD_DAYS = 91  # 13 weeks: the guidance letter's yardstick for a case that drags on
+THRESHOLD_WEEKS = 13  # the union's and the guidance letter's yardstick for a case that drags on
+THRESHOLD_DAYS = 7 * THRESHOLD_WEEKS
 STAGE = "referral_to_decision"
 PACKAGE_EVENT = "initiative_package"
 
@@ -119,7 +120,7 @@ def processing_change(db: LiveDatabase, region: str | None) -> KeyMessage | None
                                           THRESHOLD_DAYS)
     place = _place(db, area)
     diff: ProtectedInterval = change.difference
-    subject = f"Andelen af sager uden afgørelse efter {THRESHOLD_DAYS // 7} uger {place}"
+    subject = f"Andelen af sager uden afgørelse efter {THRESHOLD_WEEKS} uger {place}"
     if diff.estimate.hidden:
         return KeyMessage("processing_change", f"{subject} før og efter initiativpakken kan ikke vises "
                           "(diskretionering).", (Quoted("difference", None),), "hidden")
