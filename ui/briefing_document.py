@@ -173,7 +173,7 @@ def docx_bytes(b: Briefing) -> bytes:
                 picture = doc.add_picture(io.BytesIO(image), width=Mm(170))
                 # The text alternative a screen reader reads for the picture (Word's "Alt Text").
                 properties = picture._inline.docPr
-                properties.set("descr", describe(chart.figure, chart.note))
+                properties.set("descr", describe(chart.figure, chart.note, chart.gap))
                 properties.set("title", caption)
             else:
                 doc.add_paragraph(image).runs[0].italic = True

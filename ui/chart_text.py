@@ -84,10 +84,10 @@ def axis_titles(figure) -> tuple[str, str]:
     return (y, x) if _turned(spec) else (x, y)
 
 
-def render_value(figure, value: float | None) -> str:
-    """A value as the chart's value axis writes it (a share as a percentage)."""
+def render_value(figure, value: float | None, gap: str = HIDDEN_TEXT) -> str:
+    """A value as the chart's value axis writes it (a share as a percentage); `gap` for none."""
     if value is None:
-        return HIDDEN_TEXT
+        return gap
     spec = _spec(figure)
     layout = spec.get("layout", {}).get("xaxis" if _turned(spec) else "yaxis") or {}
     if "%" in (layout.get("tickformat") or ""):
@@ -98,8 +98,9 @@ def render_value(figure, value: float | None) -> str:
     return fmt.number(value, 2 if abs(value) < 0.1 else 1) + suffix
 
 
-def describe(figure, note: str = "") -> str:
-    """A short Danish text alternative: the kind of chart, what it shows, and its main reading."""
+def describe(figure, note: str = "", gap: str = HIDDEN_TEXT) -> str:
+    """A short Danish text alternative: the kind of chart, what it shows, and its main reading;
+    `gap` says what a point without a value is (hidden, or not reported)."""
     figure = _spec(figure)  # once: every value below is rendered from it
     found = series(figure)
     if not found:
@@ -112,19 +113,20 @@ def describe(figure, note: str = "") -> str:
         head += f" efter {position_title[0].lower() + position_title[1:]}"
     parts = [head + "."]
     for s in found[:MAX_SERIES_DESCRIBED]:
-        parts.append(_reading(figure, s))
+        parts.append(_reading(figure, s, gap))
     if len(found) > MAX_SERIES_DESCRIBED:
         parts.append(f"Yderligere {len(found) - MAX_SERIES_DESCRIBED} serier står i tabellen.")
     hidden = sum(v is None for s in found for v in s.values)
     if hidden:
-        parts.append(f"{fmt.number(hidden)} {'værdi er' if hidden == 1 else 'værdier er'} {HIDDEN_TEXT}.")
+        parts.append(f"{fmt.number(hidden)} {'værdi er' if hidden == 1 else 'værdier er'} {gap}.")
     elif note:
         parts.append(note)
     return " ".join(p for p in parts if p)
 
 
-def data_table(figure) -> pl.DataFrame:
-    """The figure's numbers as a table of text: one row per point, hidden ones marked."""
+def data_table(figure, gap: str = HIDDEN_TEXT) -> pl.DataFrame:
+    """The figure's numbers as a table of text: one row per point, those without a value marked
+    with `gap`."""
     figure = _spec(figure)  # once: every value below is rendered from it
     found = series(figure)
     position_title, value_title = axis_titles(figure)
@@ -132,13 +134,13 @@ def data_table(figure) -> pl.DataFrame:
     rows = []
     for s in found:
         for i, (p, v) in enumerate(zip(s.positions, s.values)):
-            row = {"Serie": s.name, position_title or "Punkt": p, value_title or "Værdi": render_value(figure, v)}
+            row = {"Serie": s.name, position_title or "Punkt": p, value_title or "Værdi": render_value(figure, v, gap)}
             if with_interval:
                 low = s.lower[i] if s.lower is not None else None
                 high = s.upper[i] if s.upper is not None else None
                 shown = v is not None and low is not None and high is not None
-                row["Nedre grænse (95 %)"] = render_value(figure, low) if shown else ("" if v is not None else HIDDEN_TEXT)
-                row["Øvre grænse (95 %)"] = render_value(figure, high) if shown else ("" if v is not None else HIDDEN_TEXT)
+                row["Nedre grænse (95 %)"] = render_value(figure, low) if shown else ("" if v is not None else gap)
+                row["Øvre grænse (95 %)"] = render_value(figure, high) if shown else ("" if v is not None else gap)
             rows.append(row)
     columns = ["Serie", position_title or "Punkt", value_title or "Værdi"]
     if with_interval:
@@ -146,11 +148,11 @@ def data_table(figure) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={c: pl.String for c in columns})
 
 
-def _reading(figure, s: Series) -> str:
+def _reading(figure, s: Series, gap: str) -> str:
     shown = [(p, v) for p, v in zip(s.positions, s.values) if v is not None]
     name = s.name or "Serien"
     if not shown:
-        return f"{name}: alle værdier er {HIDDEN_TEXT}."
+        return f"{name}: alle værdier er {gap}."
     value = lambda v: render_value(figure, v)  # noqa: E731
     if len(s.values) == 1:
         text = f"{name}: {value(shown[0][1])}"

@@ -10,6 +10,7 @@ import polars as pl
 
 from analysis.protected import ProtectedTable
 from ui import format as fmt
+from ui.chart_text import HIDDEN_TEXT
 from ui import plain
 
 # Dark blue against orange and vermillion (Okabe–Ito): apart for the common colour-vision
@@ -26,6 +27,7 @@ class Chart:
 
     figure: go.Figure | dict
     note: str = ""
+    gap: str = HIDDEN_TEXT  # what a point without a value is, in its text and table
 
 
 def _base_layout(fig: go.Figure, y_title: str) -> go.Figure:

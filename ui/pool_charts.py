@@ -67,7 +67,7 @@ def grants_chart(table: ProtectedTable) -> Chart:
     if missing:
         note = (f"{missing} bevilling{'er' if missing != 1 else ''} har ikke indberettet forbrug; "
                 "der vises kun det bevilgede beløb.")
-    return Chart(fig, note)
+    return Chart(fig, note, gap="ikke indberettet")  # grants are public: a missing amount is unreported
 
 
 def outcome_chart(table: ProtectedTable, measure: str, grant_start: date | None = None) -> Chart:

@@ -172,8 +172,8 @@ def document_language() -> None:
 def chart_alternative(built: Chart) -> None:
     """The chart in words (what it shows, its main reading) and its numbers as a table one click
     away: what a reader who cannot see the chart needs, read from the same released numbers."""
-    st.caption(plain.md(chart_text.describe(built.figure)))  # the note is in the caption above
-    table = chart_text.data_table(built.figure)
+    st.caption(plain.md(chart_text.describe(built.figure, gap=built.gap)))  # the note is in the caption above
+    table = chart_text.data_table(built.figure, built.gap)
     if table.height:
         with st.expander("Data bag figuren"):
             # A real HTML table (st.table), which screen readers read cell by cell.

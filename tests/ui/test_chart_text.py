@@ -87,3 +87,16 @@ def test_funnel_outliers_are_told_by_shape_and_name_not_colour_alone():
     assert list(points.marker.symbol) == ["diamond", "circle", "circle"]
     assert list(points.text) == ["Aarhus", "", ""]
     assert "ruder med navn" in chart.note
+
+
+def test_an_unreported_amount_reads_as_unreported_not_hidden():
+    frame = pl.DataFrame({
+        "municipality_name": ["Aarhus", "Aalborg"], "focus_area": ["processing_times", "citizen_involvement"],
+        "granted_dkk": [1_250_000, 2_000_000], "spent_dkk": [None, 1_500_000],
+    })
+    chart = pc.grants_chart(ProtectedTable(frame, {}, 5))
+    text = chart_text.describe(chart.figure, gap=chart.gap)
+    assert "1 værdi er ikke indberettet" in text and "skjult" not in text
+    table = chart_text.data_table(chart.figure, chart.gap)
+    assert "ikke indberettet" in table.to_series(2).to_list()
+    assert "skjult (diskretionering)" not in table.to_series(2).to_list()
