@@ -38,13 +38,14 @@ widgets.chart(session.cached_chart(charts.persons_in_course_trend, (overview.per
               labels.DEFINITIONS["persons_in_course"], download="personer_i_ressourceforloeb", info=info, view=here)
 
 loaded_source = f"Indlæste data, dataversion {info.version}, {scope}"
-with st.expander("Kvartalstallene bag figuren"):
-    widgets.table(
-        trend,
-        {c: labels.COLUMNS[c] for c in ("quarter_end", "persons_in_course", "courses_started")},
-        {"quarter_end": fmt.day},
-        download="personer_i_ressourceforloeb_kvartal", source=loaded_source, info=info, view=here,
-    )
+if (box := widgets.unfolded("Kvartalstallene bag figuren", "kvartalstal")) is not None:
+    with box:
+        widgets.table(
+            trend,
+            {c: labels.COLUMNS[c] for c in ("quarter_end", "persons_in_course", "courses_started")},
+            {"quarter_end": fmt.day},
+            download="personer_i_ressourceforloeb_kvartal", source=loaded_source, info=info, view=here,
+        )
 
 st.subheader(f"Nye forløb og afgørelser pr. år, {plain.md(scope)}")
 by_year = session.cached(overview.courses_and_decisions_by_year, region)
@@ -68,8 +69,9 @@ st.caption(
     "Personer i forløb er opgjort på den sidste dag i den måned, kilden nævner. "
     "Hvor to kilder er uenige om puljens størrelse, vises begge."
 )
-with st.expander("Andre publicerede tal om ressourceforløb (med kilder)"):
-    widgets.table(
-        session.cached(overview.other_published),
-        {"label_da": "Tal", "value_text_da": "Publiceret", "period_da": "Periode", "source_title": "Kilde"},
-    )
+if (box := widgets.unfolded("Andre publicerede tal om ressourceforløb (med kilder)", "andre_tal")) is not None:
+    with box:
+        widgets.table(
+            session.cached(overview.other_published),
+            {"label_da": "Tal", "value_text_da": "Publiceret", "period_da": "Periode", "source_title": "Kilde"},
+        )

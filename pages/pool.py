@@ -85,29 +85,33 @@ st.subheader("Udfald pr. kvartal: kommuner med bevilling mod de øvrige")
 outcomes = session.cached(pool.outcomes_by_quarter, view, months)
 measures = [("involved_share", D["pool_involved_share"]), ("internship_share", D["pool_internship_share"]),
             ("completed_share", D["pool_completed_share"]), ("median_days", D["pool_median_days"])]
-tabs = st.tabs([pool_charts.MEASURES[m][0] for m, _ in measures])
+# Only the open tab's chart is sent (the others are drawn when chosen, as a closed expander's content).
+tabs = st.tabs([pool_charts.MEASURES[m][0] for m, _ in measures], key="udfald_fane", on_change="rerun")
 for tab, (measure, definition) in zip(tabs, measures):
-    with tab:
-        widgets.chart(session.cached_chart(pool_charts.outcome_chart, (pool.outcomes_by_quarter, view, months),
-                                           options=(measure,)),
-                      definition, download=f"puljen_{measure}", info=info, view=here)
-with st.expander("Kvartalstallene bag figurerne"):
-    widgets.table(
-        outcomes,
-        {"quarter_start": "Visitationskvartal", "group": "Gruppe", "cases": "Sager", "involved_base": "Teammøde holdt",
-         "involved": "Forberedt med borgeren", "involved_share": "Andel forberedt med borgeren",
-         "involved_share_lower": "Forberedt, 95 % nedre", "involved_share_upper": "Forberedt, 95 % øvre",
-         "courses": "Forløb fulgt længe nok", "internship_within": "Med praktik i tide",
-         "internship_share": "Andel med praktik i tide", "internship_share_lower": "Praktik, 95 % nedre",
-         "internship_share_upper": "Praktik, 95 % øvre", "internships": "Praktikker",
-         "internships_completed": "Gennemført", "completed_share": "Andel gennemført",
-         "completed_share_lower": "Gennemført, 95 % nedre", "completed_share_upper": "Gennemført, 95 % øvre",
-         "median_days": "Mediandage"},
-        {"quarter_start": fmt.quarter, "group": pool_charts.GROUP_LABELS.get, "median_days": fmt.number,
-         **{f"{m}{suffix}": fmt.percent for m in ("involved_share", "internship_share", "completed_share")
-            for suffix in ("", "_lower", "_upper")}},
-        download="puljen_udfald_kvartal", source=source, info=info, view=here,
-    )
+    if tab.open:
+        with tab:
+            widgets.chart(session.cached_chart(pool_charts.outcome_chart, (pool.outcomes_by_quarter, view, months),
+                                               options=(measure,)),
+                          definition, download=f"puljen_{measure}", info=info, view=here)
+if (box := widgets.unfolded("Kvartalstallene bag figurerne", "kvartalstal")) is not None:
+    with box:
+        widgets.table(
+            outcomes,
+            {"quarter_start": "Visitationskvartal", "group": "Gruppe", "cases": "Sager",
+             "involved_base": "Teammøde holdt",
+             "involved": "Forberedt med borgeren", "involved_share": "Andel forberedt med borgeren",
+             "involved_share_lower": "Forberedt, 95 % nedre", "involved_share_upper": "Forberedt, 95 % øvre",
+             "courses": "Forløb fulgt længe nok", "internship_within": "Med praktik i tide",
+             "internship_share": "Andel med praktik i tide", "internship_share_lower": "Praktik, 95 % nedre",
+             "internship_share_upper": "Praktik, 95 % øvre", "internships": "Praktikker",
+             "internships_completed": "Gennemført", "completed_share": "Andel gennemført",
+             "completed_share_lower": "Gennemført, 95 % nedre", "completed_share_upper": "Gennemført, 95 % øvre",
+             "median_days": "Mediandage"},
+            {"quarter_start": fmt.quarter, "group": pool_charts.GROUP_LABELS.get, "median_days": fmt.number,
+             **{f"{m}{suffix}": fmt.percent for m in ("involved_share", "internship_share", "completed_share")
+                for suffix in ("", "_lower", "_upper")}},
+            download="puljen_udfald_kvartal", source=source, info=info, view=here,
+        )
 
 st.subheader("Effekter")
 effects = session.cached(pool.effects, view, months)
@@ -123,8 +127,9 @@ if not event_rows.frame.height or session.cached(pool.path_released, view, outco
     widgets.chart(session.cached_chart(pool_charts.event_study_chart, (pool.event_study, view, outcome, months),
                                        options=(outcome,)),
                   D["pool_event_study"], download="puljen_haendelsesstudie", info=info, view=here)
-    with st.expander("Koefficienterne i hændelsesstudiet"):
-        widgets.chart(*coefficients, download="puljen_koefficienter", info=info, view=here)
+    if (box := widgets.unfolded("Koefficienterne i hændelsesstudiet", "koefficienter")) is not None:
+        with box:
+            widgets.chart(*coefficients, download="puljen_koefficienter", info=info, view=here)
 else:
     st.info("Det observerede forløb udgives kun for hele landet og alle bevillinger; her vises hændelsesstudiets "
             "koefficienter: forskellen til sammenligningsgruppen i hvert kvartal fra start.", icon="ℹ️")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -144,7 +146,7 @@ def chart(
     st.plotly_chart(figure, config={"displaylogo": False})
     if caption:
         st.caption(caption)
-    chart_alternative(built)
+    chart_alternative(built, download or hashlib.sha256(caption.encode()).hexdigest()[:12])
     if not download:
         return
     missing = export.image_export_problem()
@@ -169,15 +171,30 @@ def document_language() -> None:
     st.html("<script>document.documentElement.lang = 'da';</script>", unsafe_allow_javascript=True)
 
 
-def chart_alternative(built: Chart) -> None:
+def chart_alternative(built: Chart, key: str) -> None:
     """The chart in words (what it shows, its main reading) and its numbers as a table one click
     away: what a reader who cannot see the chart needs, read from the same released numbers."""
     st.caption(plain.md(chart_text.describe(built.figure, gap=built.gap)))  # the note is in the caption above
     table = chart_text.data_table(built.figure, built.gap)
-    if table.height:
-        with st.expander("Data bag figuren"):
+    if not table.height:
+        return
+    box = unfolded("Data bag figuren", f"chart_data_{key}")
+    if box is not None:
+        with box:
             # A real HTML table (st.table), which screen readers read cell by cell.
             st.table(_plain_table(table))
+
+
+def unfolded(label: str, key: str):
+    """An expander whose content the page sends only once it is opened: the container while open,
+    None while closed.
+
+    A closed expander's content is still sent and laid out by the browser. The charts' data
+    tables, closed, were half of the elements a first visit to a page drew (bench.concurrency).
+    Opening one runs the page again, on cached results, and the content appears.
+    """
+    box = st.expander(label, key=key, on_change="rerun")
+    return box if box.open else None
 
 
 def _plain_table(table):

@@ -26,6 +26,35 @@ def run_page(page: str, params: dict):
     return at
 
 
+def every_part(at):
+    """The page run again for each part a visitor can open, yielded after each run: every expander
+    opened (nested ones too), then each further tab of a tab set. The pages send a closed
+    expander's content and a tab's chart only once they are opened (ui.widgets.unfolded)."""
+    yield at
+    opened: set[str] = set()
+    while closed := [e.key for e in at.expander if e.key and e.key not in opened]:
+        for key in closed:
+            at.session_state[key] = True
+            opened.add(key)
+        at.run()
+        assert not at.exception, at.exception
+    yield at
+    labels = [tab.label for tab in at.tabs]
+    for key in list(at.session_state.keys()):
+        try:
+            shown = at.session_state[key]
+        except KeyError:  # a widget of an earlier run
+            continue
+        if not (isinstance(shown, str) and shown in labels):
+            continue  # not a tab set's choice
+        for label in labels:
+            if label != shown:
+                at.session_state[key] = label
+                at.run()
+                assert not at.exception, at.exception
+                yield at
+
+
 def query(db: Path, sql: str) -> list[tuple]:
     """An independent read of what was published (not through the app's code): the served file,
     with the load's database behind it for case-level truth."""

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 import settings
 from analysis.protected import HIDDEN_MARK
 from tests.fixtures import open_published
+from tests.pages.runner import every_part
 
 APP = str(settings.ROOT / "app.py")
 
@@ -111,7 +112,7 @@ def test_no_data_gives_a_clear_danish_message(tmp_path, monkeypatch):
 
 
 def test_every_table_offers_csv_and_xlsx_and_the_chart_png_and_svg(app_env):
-    at = run()
+    *_, at = every_part(run())  # the quarterly table's expander opened
     labels = [b.label for b in at.get("download_button")]
     assert labels.count("CSV til Excel") == 3 and labels.count("Excel (XLSX)") == 3
     assert labels.count("Figur (PNG)") == 1 and labels.count("Figur (SVG)") == 1
