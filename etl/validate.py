@@ -37,9 +37,9 @@ def category_macros(con: duckdb.DuckDBPyConnection) -> None:
             )
 
 
-def _column_checks(table: Table, relation: str, extra_names: list[str], max_chars: int) -> str:
-    """Missing required values, unreadable values, CPR numbers, control characters and values
-    over the size limit, in one query.
+def _column_checks(table: Table, relation: str, extra_names: list[str], max_chars: int, control: bool) -> str:
+    """Missing required values, unreadable values, CPR numbers, control characters (if `control`)
+    and values over the size limit, in one query.
 
     The staging table holds each raw row parsed, in the same order, so a value is unreadable
     exactly where the raw text is there and the parsed value is not; nothing is parsed twice.
@@ -66,7 +66,8 @@ def _column_checks(table: Table, relation: str, extra_names: list[str], max_char
         branches.append((f'rf_is_cpr("r.{name}")', name, f'"r.{name}"', "'value.cpr'"))
     for raw in [f'"r.{c.name}"' for c in table.columns] + [f'"r.{n}"' for n in extra_names]:
         column = raw[3:-1]
-        branches.append((f"rf_has_control({raw})", column, raw, "'value.control'"))
+        if control:
+            branches.append((f"rf_has_control({raw})", column, raw, "'value.control'"))
         branches.append((f"length({raw}) > {int(max_chars)}", column, raw, "'value.size'"))
     columns = ", ".join([*(f'r."{c.name}" AS "r.{c.name}", s."{c.name}" AS "s.{c.name}"' for c in table.columns),
                          *(f'r."{n}" AS "r.{n}"' for n in extra_names)])
@@ -106,7 +107,7 @@ def check(
         extras = [c for c in _raw_columns(con, raw.relation) if c.startswith("_extra_")]
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE column_problems AS "
-            f"{_column_checks(table, raw.relation, extras, settings.MAX_CELL_CHARS)}"
+            f"{_column_checks(table, raw.relation, extras, settings.MAX_CELL_CHARS, not raw.control_free)}"
         )
         params = {"pilot_start": pilot_window[0], "pilot_end": pilot_window[1]}
         row_sql = sqlfiles.read("checks", name)
