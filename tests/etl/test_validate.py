@@ -1,5 +1,6 @@
-"""Validation: control characters are looked for cell by cell only in a file whose bytes cannot
-rule them out."""
+"""Validation finds the rare bad cell wherever it is: the suspect rows are found in one pass and
+only they are taken apart, and control characters are looked for cell by cell only in a file
+whose bytes cannot rule them out."""
 
 from __future__ import annotations
 
@@ -13,11 +14,36 @@ from etl.load import load
 from etl.problems import InvalidInput
 from tests.fixtures import TABLES, write_csv, write_dataset
 
+ROWS = 130_000  # past DuckDB's first row group (122.880 rows): the end of the file is another part
+CPR = "2107834567"
+
+
+def _case(i: int) -> list[str]:
+    return [f"R0147-{i:07d}", "147", "F", "50-59", "2016-03-01", "2016-05-02", "flex_job", "2016-05-20", "true",
+            "", "", "", "", "", ""]
+
 
 def _problems(folder, tmp_path) -> list[tuple[str, str, str | None, str]]:
     with pytest.raises(InvalidInput) as caught:
         load([folder], tmp_path / "db" / "rf.duckdb")
     return [(p.location, p.column, p.value, p.rule) for p in caught.value.problems]
+
+
+def test_bad_cells_in_the_middle_of_a_large_file_are_reported_with_their_line_and_column(tmp_path):
+    header, tiny = TABLES["cases"]
+    rows = [list(r) for r in tiny] + [_case(i) for i in range(ROWS)]
+    rows[1_000][0] = "R0147-line\nbreak"  # a quoted value over two lines: later records start a line further
+    rows[61_234][0] = "R0147-\x1b-61234"
+    rows[97_001][0] = f"R0147-{CPR}"
+    rows[125_500][4] = "2016-02-30"
+    folder = write_dataset(tmp_path / "in")
+    write_csv(folder / "cases.csv", header, rows)
+    # A CPR number is listed first: it makes the whole extract suspect.
+    assert _problems(folder, tmp_path) == [
+        (f"linje {97_001 + 3}", "case_id", f"R0147-{CPR}", "value.cpr"),
+        (f"linje {61_234 + 3}", "case_id", "R0147-\x1b-61234", "value.control"),
+        (f"linje {125_500 + 3}", "referral_date", "2016-02-30", "value.date"),
+    ]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])
