@@ -64,6 +64,9 @@ class RawTable:
     details: dict
     locate: Callable[[list[int]], dict[int, str]]  # record index (0-based) -> location
     ignore_extra: bool = False  # extras are dropped on purpose (--ignore-extra-columns)
+    # No value can hold a control character (known from the file's bytes): validation leaves
+    # its per-cell check out. False whenever the bytes cannot tell (XLSX, Parquet, other encodings).
+    control_free: bool = False
 
 
 def discover(paths: list[Path]) -> Dataset:
@@ -234,8 +237,12 @@ def map_headers(
     return names, labels, extras
 
 
-# The control characters rf_has_control (sql/macros.sql) refuses in values.
+# The control characters rf_has_control (sql/macros.sql) refuses in values, and their bytes.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f])
+# Encodings (codecs names) that write each of those characters as that one byte and use the
+# byte for nothing else: a file in one of them without such a byte has no such character.
+CONTROL_AS_OWN_BYTE = frozenset({"utf-8", "utf-8-sig", "cp1252", "iso8859-1", "ascii"})
 
 
 def _first_line(exc: BaseException) -> str:
@@ -299,19 +306,23 @@ def _select_list(table: Table, names: list[str]) -> str:
     return ", ".join(cols)
 
 
-class _Hasher(threading.Thread):
-    """sha256 of a file, computed beside the read (hashlib releases the GIL)."""
+class _FileScan(threading.Thread):
+    """sha256 of a file and whether it has a control byte, computed beside the read (hashlib
+    releases the GIL; the byte test is one C pass per piece)."""
 
     def __init__(self, path: Path):
         super().__init__(daemon=True)
         self.path = path
         self.digest = ""
+        self.control = False
 
     def run(self) -> None:
         h = hashlib.sha256()
         with open(self.path, "rb") as f:
             while chunk := f.read(1 << 22):
                 h.update(chunk)
+                if not self.control:
+                    self.control = len(chunk.translate(None, CONTROL_BYTES)) != len(chunk)
         self.digest = h.hexdigest()
 
 
@@ -324,19 +335,19 @@ def read_source(
     """Read one source into the temp table raw_<table>; all values stay text."""
     table = contract.TABLES[source.table]
     _check_size(source.path, source.label)
-    hasher = _Hasher(source.path)
-    hasher.start()
+    scan = _FileScan(source.path)
+    scan.start()
     try:
         if source.kind == "csv":
-            raw = _read_csv(con, source, table, ignore_extra, encoding)
+            raw = _read_csv(con, source, table, ignore_extra, encoding, scan)
         elif source.kind == "xlsx":
             raw = _read_xlsx(con, source, table, ignore_extra)
         else:
             raw = _read_parquet(con, source, table, ignore_extra)
     finally:
-        hasher.join()
+        scan.join()
     _check_rows(source, raw.rows)
-    raw.sha256 = hasher.digest
+    raw.sha256 = scan.digest
     return raw
 
 
@@ -397,7 +408,8 @@ def _single_encoding(path: Path, source: Source, declared: str | None) -> str:
     return declared or "cp1252"
 
 
-def _read_csv(con, source: Source, table: Table, ignore_extra: bool, encoding: str | None) -> RawTable:
+def _read_csv(con, source: Source, table: Table, ignore_extra: bool, encoding: str | None,
+              scan: _FileScan) -> RawTable:
     path = source.path
     with open(path, "rb") as f:
         first = f.readline(settings.MAX_LINE_BYTES + 1)
@@ -448,9 +460,14 @@ def _read_csv(con, source: Source, table: Table, ignore_extra: bool, encoding: s
         lines = _csv_record_lines(path, enc, delimiter)
         return {r: f"linje {lines[r] if r < len(lines) else r + 2}" for r in records}
 
+    # The scan read the file as written; the text DuckDB read is that file decoded (or its UTF-8
+    # copy), which holds the same control characters when the encoding writes each as its byte.
+    scan.join()
+    control_free = not scan.control and codecs.lookup(enc).name in CONTROL_AS_OWN_BYTE
     return RawTable(
         source, relation, rows, mapped, extras, "",
         {"format": "csv", "encoding": enc.replace("-sig", " med BOM"), "delimiter": delimiter}, locate, ignore_extra,
+        control_free,
     )
 
 

@@ -54,10 +54,14 @@ CREATE OR REPLACE TEMP MACRO rf_quarter_start(q) AS
 -- A CPR number: DDMMYY-SSSS or ten digits whose first six digits are a valid date, or a value of
 -- nine digits alone: a number cell (XLSX, Parquet, or CSV digits from a spreadsheet) that lost
 -- the CPR number's leading zero, checked as ten digits with the zero restored.
--- One linear-time pattern finds the shape (RE2 scans a value once); only its matches pay for
--- the date check (a CASE, since the optimiser may reorder the terms of an AND).
+-- One linear-time pattern finds every value that may be one (RE2 scans a value once: six digits,
+-- a dash or not, and four; or a run of nine digits), so almost every value costs one scan; only
+-- its matches pay for the exact branches and the date check (a CASE, since the optimiser may
+-- reorder the terms of an AND).
 CREATE OR REPLACE TEMP MACRO rf_is_cpr(v) AS
-    CASE WHEN length(v) >= 10 AND regexp_matches(v, '(^|[^0-9])[0-9]{6}-?[0-9]{4}([^0-9]|$)')
+    CASE WHEN length(v) < 9 THEN false
+         WHEN NOT regexp_matches(v, '(^|[^0-9])([0-9]{6}-?[0-9]{4}|[0-9]{9})([^0-9]|$)') THEN false
+         WHEN length(v) >= 10 AND regexp_matches(v, '(^|[^0-9])[0-9]{6}-?[0-9]{4}([^0-9]|$)')
          THEN try_strptime(regexp_extract(v, '(^|[^0-9])([0-9]{6})-?[0-9]{4}([^0-9]|$)', 2), '%d%m%y') IS NOT NULL
          WHEN length(v) >= 9 AND regexp_full_match(trim(v), '[0-9]{9}')
          THEN try_strptime('0' || left(trim(v), 5), '%d%m%y') IS NOT NULL

@@ -163,6 +163,8 @@ def test_nine_digit_number_is_a_cpr_number_in_csv_xlsx_and_parquet(tmp_path, cap
 
 @pytest.mark.parametrize("value,is_cpr", [
     (CPR, True), (CPR_DASH, True), (NINE, True), (f" {NINE} ", True), (f"note {CPR_DASH}.", True),
+    (f"\u00a0{NINE}\u3000", True),  # spaces a spreadsheet export leaves around a number
+    ("R0101-0000001", False), ("1234567890123", False),  # digits, but no CPR number's shape
     ("400000000", False),  # 0400000...: month 00
     ("9999999999", False), ("12345678", False), ("12107834567", False), ("1.250.000", False), ("1250000", False),
 ])
