@@ -51,21 +51,29 @@ CREATE OR REPLACE TEMP MACRO rf_quarter(v) AS
 CREATE OR REPLACE TEMP MACRO rf_quarter_start(q) AS
     make_date(CAST(left(q, 4) AS INTEGER), 3 * CAST(right(q, 1) AS INTEGER) - 2, 1);
 
--- A CPR number: DDMMYY-SSSS or ten digits whose first six digits are a valid date, or a value of
--- nine digits alone: a number cell (XLSX, Parquet, or CSV digits from a spreadsheet) that lost
+-- A run of digits and dashes, split at its dashes ('0000000000-2107834567' -> both parts), holds a
+-- CPR number where a part of ten digits, or a part of six followed by one of four, starts with
+-- a valid date (DDMMYY): the same numbers Python's pattern finds (etl/contract.py).
+CREATE OR REPLACE TEMP MACRO rf_cpr_in_run(p) AS
+    coalesce(list_bool_or(list_transform(range(1, len(p) + 1), lambda i:
+        (length(p[i]) = 10 AND try_strptime(left(p[i], 6), '%d%m%y') IS NOT NULL)
+        OR (i < len(p) AND length(p[i]) = 6 AND length(p[i + 1]) = 4
+            AND try_strptime(p[i], '%d%m%y') IS NOT NULL))), false);
+
+-- A CPR number anywhere in a value: DDMMYY-SSSS or ten digits whose first six digits are a valid
+-- date, every such number in the value (not only the first); or a value of nine digits alone,
+-- whitespace around it: a number cell (XLSX, Parquet, or CSV digits from a spreadsheet) that lost
 -- the CPR number's leading zero, checked as ten digits with the zero restored.
--- One linear-time pattern finds every value that may be one (RE2 scans a value once: six digits,
--- a dash or not, and four; or a run of nine digits), so almost every value costs one scan; only
--- its matches pay for the exact branches and the date check (a CASE, since the optimiser may
--- reorder the terms of an AND).
+-- One linear-time pattern finds every value that may hold one (RE2 scans a value once), so
+-- almost every value costs one scan; only its matches pay for the exact branches and the date
+-- checks (a CASE, since the optimiser may reorder the terms of an AND).
 CREATE OR REPLACE TEMP MACRO rf_is_cpr(v) AS
     CASE WHEN length(v) < 9 THEN false
          WHEN NOT regexp_matches(v, '(^|[^0-9])([0-9]{6}-?[0-9]{4}|[0-9]{9})([^0-9]|$)') THEN false
-         WHEN length(v) >= 10 AND regexp_matches(v, '(^|[^0-9])[0-9]{6}-?[0-9]{4}([^0-9]|$)')
-         THEN try_strptime(regexp_extract(v, '(^|[^0-9])([0-9]{6})-?[0-9]{4}([^0-9]|$)', 2), '%d%m%y') IS NOT NULL
-         WHEN length(v) >= 9 AND regexp_full_match(trim(v), '[0-9]{9}')
-         THEN try_strptime('0' || left(trim(v), 5), '%d%m%y') IS NOT NULL
-         ELSE false
+         WHEN regexp_full_match(v, '[\s\pZ\x{85}]*[0-9]{9}[\s\pZ\x{85}]*')
+         THEN try_strptime('0' || left(regexp_extract(v, '[0-9]{9}'), 5), '%d%m%y') IS NOT NULL
+         ELSE coalesce(list_bool_or(list_transform(regexp_extract_all(v, '[0-9]+(-[0-9]+)*'),
+                                                   lambda run: rf_cpr_in_run(string_split(run, '-')))), false)
     END;
 
 -- Control characters (NUL, bell, escape, delete ...) have no place in a value; tab, line feed and

@@ -164,6 +164,10 @@ def test_nine_digit_number_is_a_cpr_number_in_csv_xlsx_and_parquet(tmp_path, cap
 @pytest.mark.parametrize("value,is_cpr", [
     (CPR, True), (CPR_DASH, True), (NINE, True), (f" {NINE} ", True), (f"note {CPR_DASH}.", True),
     (f"\u00a0{NINE}\u3000", True),  # spaces a spreadsheet export leaves around a number
+    ("0000000000 2107834567", True), ("x 0000000000-2107834567", True),  # a CPR number after a ten-digit run
+    ("123456-7890 note 210783-4567", True), ("12-210783-4567", True), ("210783-4567-8901", True),
+    (f"\t{NINE}", True), (f"\n{NINE}\r", True),  # whitespace of any kind around nine digits
+    ("123456-7890-12", False), ("0000000000-1234", False), ("1234567890-1234", False),
     ("R0101-0000001", False), ("1234567890123", False),  # digits, but no CPR number's shape
     ("400000000", False),  # 0400000...: month 00
     ("9999999999", False), ("12345678", False), ("12107834567", False), ("1.250.000", False), ("1250000", False),
