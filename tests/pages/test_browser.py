@@ -31,6 +31,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> bool:
+    """Whether the server at `url` answers its health check within `seconds` (False once it died)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 @pytest.fixture(scope="module")
 def server(page_db: Path):
     if not Path(CHROMIUM).exists():
@@ -43,14 +55,7 @@ def server(page_db: Path):
         cwd=settings.ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not healthy(url, process):
         process.kill()
         pytest.fail("streamlit did not start: " + process.stdout.read().decode(errors="replace")[-2000:])
     yield url

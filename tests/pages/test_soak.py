@@ -25,7 +25,7 @@ from bench.concurrency import DRAWN
 from etl.load import load
 from etl.publish import Store
 from tests.fixtures import CASES, GRANT_COLUMNS, GRANTS, write_dataset
-from tests.pages.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
+from tests.pages.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port, healthy
 from ui import labels, pool_charts
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -149,14 +149,7 @@ def server(versions: Path, tmp_path_factory):
             cwd=settings.ROOT, env={**os.environ, "RF_DB": str(versions)}, stdout=out, stderr=subprocess.STDOUT,
         )
     url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
+    if not healthy(url, process):
         process.kill()
         pytest.fail("streamlit did not start: " + log.read_text(errors="replace")[-2000:])
     yield url, process, log
